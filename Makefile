@@ -1,0 +1,64 @@
+# The README's two commands are `make demo` and `make test`; everything else is a building block.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAGE ?= default
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+export AWS_DEFAULT_REGION ?= us-east-1
+CDK := node_modules/.bin/cdk
+
+.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint demo deploy clean
+
+help:
+	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
+	@echo "make test    set up, then run every check (pytest, ruff, mypy, synth, cdk-nag, cfn-lint)"
+	@echo "make synth   synthesize every stack into cdk.out/ (offline, no credentials)"
+	@echo "make deploy  cdk deploy --all into the current AWS account (STAGE=name)"
+
+check-prereqs:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "modelops needs Python >= 3.11; found " + sys.version.split()[0])'
+	@command -v node >/dev/null || { echo "modelops needs Node.js >= 18 on PATH (for the CDK CLI and jsii); none found"; exit 1; }
+	@node -e 'const m=+process.versions.node.split(".")[0]; if (m<18) { console.log("modelops needs Node.js >= 18; found " + process.versions.node); process.exit(1) }'
+
+# Re-run only when what it installs from changes, so a warm `make setup` costs well under a second.
+$(VENV)/.setup-stamp: pyproject.toml constraints.txt package.json package-lock.json
+	@$(MAKE) --no-print-directory check-prereqs
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.setup-stamp
+
+synth: setup
+	rm -rf cdk.out
+	$(CDK) synth --all --quiet -c stage=$(STAGE) >/dev/null
+	@ls cdk.out/*.template.json
+
+lint: setup
+	$(BIN)/ruff check infra pipelines src tests bench
+	$(BIN)/ruff format --check infra pipelines src tests bench
+
+typecheck: setup
+	$(BIN)/mypy infra pipelines src
+
+cfn-lint: synth
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
+test: setup
+	$(BIN)/pytest
+	$(MAKE) --no-print-directory lint typecheck cfn-lint
+
+demo: setup synth
+	$(BIN)/python -m modelops.demo
+
+deploy: setup
+	$(CDK) deploy --all -c stage=$(STAGE)
+
+clean:
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""The vocabulary every part of modelops shares: stages, statuses, metadata keys and names.
+
+State lives in SageMaker itself (``ModelApprovalStatus`` and ``ModelLifeCycle`` on each package), so the
+registry library, the deployer Lambdas, the pipelines and the embedded AWS must agree on these strings
+exactly. Keep this module dependency-free: the Lambda bundle imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# ModelApprovalStatus values, as SageMaker spells them.
+PENDING: Final = "PendingManualApproval"
+APPROVED: Final = "Approved"
+REJECTED: Final = "Rejected"
+APPROVAL_STATUSES: Final = (PENDING, APPROVED, REJECTED)
+
+# ModelLifeCycle.Stage values.
+STAGE_DEVELOPMENT: Final = "Development"
+STAGE_STAGING: Final = "Staging"
+STAGE_PRODUCTION: Final = "Production"
+STAGE_ARCHIVED: Final = "Archived"
+STAGES: Final = (STAGE_DEVELOPMENT, STAGE_STAGING, STAGE_PRODUCTION, STAGE_ARCHIVED)
+
+# ModelLifeCycle.StageStatus values, per stage (see DESIGN.md "Lifecycle and state").
+STATUS_REGISTERED: Final = "Registered"  # Development
+STATUS_DEPLOYING: Final = "Deploying"  # Staging, Production
+STATUS_PASSED: Final = "Passed"  # Staging: verification passed, waiting for the production approval
+STATUS_FAILED: Final = "Failed"  # Staging or Production: deployment or verification failed
+STATUS_APPROVED: Final = "Approved"  # Production: an approver promoted it; the deployment starts
+STATUS_DEPLOYED: Final = "Deployed"  # Production: the production endpoint serves it
+STATUS_ROLLED_BACK: Final = "RolledBack"  # Production or Archived: taken out by a rollback
+STATUS_RETIRED: Final = "Retired"  # Archived: replaced by a newer production version
+# Production: `modelops rollback` asks to redeploy this older version. Distinct from Approved so the
+# "never downgrade by accident" guard can tell an explicit rollback from a stray approval of an old version.
+STATUS_ROLLBACK_REQUESTED: Final = "RollbackRequested"
+
+# CustomerMetadataProperties keys a registered version carries so it can be reproduced and compared.
+# Flat keys because SageMaker caps each value at 256 characters and the map at 50 entries.
+META_CODE_COMMIT: Final = "code_commit"
+META_DATA_VERSION: Final = "data_version"
+META_PIPELINE_EXECUTION: Final = "pipeline_execution_arn"
+META_TRAINING_JOB: Final = "training_job"
+META_SAMPLE_PAYLOAD: Final = "sample_payload_uri"  # S3 URI of JSON request bodies used to verify staging
+META_HYPERPARAMETER_PREFIX: Final = "hyperparameter."  # e.g. "hyperparameter.n_estimators" -> "200"
+META_METRIC_PREFIX: Final = "metric."  # e.g. "metric.rmse" -> "53.81"; the same values as ModelMetrics
+
+# The metric that gates registration and champion/challenger comparison; lower is better.
+PRIMARY_METRIC: Final = "rmse"
+
+# Tag on an endpoint naming the model package ARN it serves: the endpoints are the truth for what is served.
+TAG_SERVED_PACKAGE: Final = "modelops:model-package-arn"
+# Tag on an endpoint naming the package it served before the current one, for staging roll-back.
+TAG_PREVIOUS_PACKAGE: Final = "modelops:previous-model-package-arn"
+
+ENVIRONMENTS: Final = ("staging", "production")
+
+
+def endpoint_name(project_name: str, environment: str) -> str:
+    """The endpoint that serves ``environment`` ("staging" or "production") for a project."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
+    return f"{project_name}-{environment}"
