@@ -1,0 +1,46 @@
+"""The modelops registry client: versions of a model in a SageMaker model package group.
+
+``ModelRegistry(sagemaker_client, group_name)`` registers, finds, lists, compares and governs versions;
+state lives in SageMaker (``ModelApprovalStatus`` and ``ModelLifeCycle``), see ``modelops.lifecycle``.
+"""
+
+from modelops.registry.client import ModelRegistry
+from modelops.registry.diff import diff_versions
+from modelops.registry.entities import (
+    EndpointStatus,
+    FieldChange,
+    HistoryEntry,
+    MetricChange,
+    ModelVersion,
+    VersionDiff,
+)
+from modelops.registry.errors import (
+    IllegalTransitionError,
+    InvalidMetadataError,
+    MalformedReferenceError,
+    ReasonRequiredError,
+    RegistryError,
+    UnknownModelError,
+    UnknownVersionError,
+)
+from modelops.registry.references import Reference, parse_reference
+
+__all__ = [
+    "EndpointStatus",
+    "FieldChange",
+    "HistoryEntry",
+    "IllegalTransitionError",
+    "InvalidMetadataError",
+    "MalformedReferenceError",
+    "MetricChange",
+    "ModelRegistry",
+    "ModelVersion",
+    "ReasonRequiredError",
+    "Reference",
+    "RegistryError",
+    "UnknownModelError",
+    "UnknownVersionError",
+    "VersionDiff",
+    "diff_versions",
+    "parse_reference",
+]

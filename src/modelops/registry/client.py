@@ -1,0 +1,453 @@
+"""``ModelRegistry``: the registry client over one SageMaker model package group.
+
+It takes an injected boto3 SageMaker client (the default credential chain, or the embedded AWS through
+``AWS_ENDPOINT_URL``) and returns frozen entities. Every public method validates its input and checks the
+lifecycle rules before its one write, so a refused call changes nothing.
+
+Resolving a reference costs a fixed number of calls whatever the number of versions: a version number or an
+ARN is one DescribeModelPackage; ``latest``/``latest-approved`` is one ListModelPackages (newest first, one
+result, approval filtered by SageMaker) plus the describe; a stage is a Search filtered on
+``ModelLifeCycle.Stage``/``StageStatus`` returning one full record. Listing uses Search too, so a page of up
+to 100 versions arrives with its metadata instead of one describe per version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from modelops import lifecycle
+from modelops.registry import transitions
+from modelops.registry.diff import diff_versions as _diff
+from modelops.registry.entities import EndpointStatus, HistoryEntry, ModelVersion, VersionDiff
+from modelops.registry.errors import (
+    IllegalTransitionError,
+    MalformedReferenceError,
+    UnknownModelError,
+    UnknownVersionError,
+)
+from modelops.registry.history import history_of
+from modelops.registry.metadata import customer_metadata, inference_specification
+from modelops.registry.references import Reference, parse_reference
+
+_GROUP_NAME: Final = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_NOT_FOUND: Final = ("ValidationException", "ResourceNotFound", "ResourceNotFoundException")
+# Statuses in which a version sits on (or is being verified on) the staging endpoint.
+_ON_STAGING: Final = (lifecycle.STATUS_PASSED, lifecycle.STATUS_DEPLOYING)
+
+Ref = str | int
+
+
+class ModelRegistry:
+    """Versions of one model (a SageMaker model package group): register, find, compare, govern."""
+
+    def __init__(self, sagemaker_client: Any, group_name: str, *, page_size: int = 100) -> None:
+        if not isinstance(group_name, str) or not _GROUP_NAME.match(group_name):
+            raise UnknownModelError(
+                f"{group_name!r} is not a model package group name (1-63 letters, digits and hyphens)"
+            )
+        if not 1 <= page_size <= 100:
+            raise ValueError(f"page_size must be 1-100 (SageMaker's MaxResults); got {page_size}")
+        self._client = sagemaker_client
+        self.group_name = group_name
+        self._page_size = page_size
+        self._group_arn: str | None = None
+
+    # ----------------------------------------------------------------------------------------- reading
+    @property
+    def group_arn(self) -> str:
+        """The group's ARN; the first use checks that the group exists (one call, then cached)."""
+        if self._group_arn is None:
+            try:
+                found = self._client.describe_model_package_group(ModelPackageGroupName=self.group_name)
+            except ClientError as error:
+                if _code(error) in _NOT_FOUND:
+                    raise UnknownModelError(
+                        f"model package group {self.group_name!r} does not exist; pass an existing one "
+                        "with --group or MODELOPS_MODEL_PACKAGE_GROUP"
+                    ) from None
+                raise
+            self._group_arn = found["ModelPackageGroupArn"]
+        return self._group_arn
+
+    def get_version(self, ref: Ref) -> ModelVersion:
+        """The version a reference names (see ``references.FORMS``)."""
+        reference = self._reference(ref)
+        if reference.kind == "version":
+            assert reference.version is not None
+            return self._describe(reference.version)
+        if reference.kind == "arn":
+            assert reference.arn is not None
+            return self._describe_arn(reference.arn)
+        if reference.kind == "stage":
+            assert reference.stage is not None
+            return self._in_stage(reference.stage)
+        return self._describe_arn(self._latest_arn(approved=reference.kind == "latest-approved"))
+
+    def resolve(self, ref: Ref) -> str:
+        """The model package ARN a reference names, with the fewest calls (what a deployer needs)."""
+        reference = self._reference(ref)
+        if reference.kind in ("latest", "latest-approved"):
+            return self._latest_arn(approved=reference.kind == "latest-approved")
+        return self.get_version(reference.text).arn
+
+    def search_versions(
+        self,
+        *,
+        approval_status: str | None = None,
+        stage: str | None = None,
+        stage_status: str | None = None,
+        metric_min: Mapping[str, float] | None = None,
+        metric_max: Mapping[str, float] | None = None,
+        limit: int | None = None,
+    ) -> list[ModelVersion]:
+        """Versions matching every filter, newest first. Metric bounds are inclusive; a version without
+        the metric does not match a bound on it."""
+        if approval_status is not None and approval_status not in lifecycle.APPROVAL_STATUSES:
+            raise MalformedReferenceError(
+                f"unknown approval status {approval_status!r}; use {', '.join(lifecycle.APPROVAL_STATUSES)}"
+            )
+        if stage is not None and stage not in lifecycle.STAGES:
+            raise MalformedReferenceError(f"unknown stage {stage!r}; use {', '.join(lifecycle.STAGES)}")
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1; got {limit}")
+        filters = []
+        if approval_status is not None:
+            filters.append(_equals("ModelApprovalStatus", approval_status))
+        if stage is not None:
+            filters.append(_equals("ModelLifeCycle.Stage", stage))
+        if stage_status is not None:
+            filters.append(_equals("ModelLifeCycle.StageStatus", stage_status))
+        self.group_arn  # noqa: B018 - an unknown group must fail as such, not as an empty list
+        low, high = dict(metric_min or {}), dict(metric_max or {})
+        found: list[ModelVersion] = []
+        # Only bounds force reading past `limit` records; otherwise stop paging once enough have arrived.
+        fetch = None if (low or high) else limit
+        for package in self._search(filters, sort_by="CreationTime", limit=fetch):
+            version = ModelVersion.from_package(package)
+            if _within(version, low, high):
+                found.append(version)
+        found.sort(key=lambda v: v.version, reverse=True)
+        return found[:limit] if limit is not None else found
+
+    def diff_versions(self, a: Ref, b: Ref) -> VersionDiff:
+        """How version ``b`` differs from version ``a``."""
+        return _diff(self.get_version(a), self.get_version(b))
+
+    def get_history(self, ref: Ref | None = None) -> list[HistoryEntry]:
+        """Who registered, approved and moved versions, when and why, newest first (one version or all)."""
+        versions = [self.get_version(ref)] if ref is not None else self.search_versions()
+        return history_of(versions)
+
+    def get_endpoint_status(self, project_name: str) -> list[EndpointStatus]:
+        """For staging and production: what the endpoint serves (its tag) next to what the registry says."""
+        statuses = []
+        for environment in lifecycle.ENVIRONMENTS:
+            name = lifecycle.endpoint_name(project_name, environment)
+            status, served = self._served(name)
+            try:
+                recorded: ModelVersion | None = self.get_version(environment)
+            except UnknownVersionError:
+                recorded = None
+            statuses.append(
+                EndpointStatus(
+                    environment=environment,
+                    endpoint_name=name,
+                    endpoint_status=status,
+                    served_arn=served,
+                    registry_arn=recorded.arn if recorded else None,
+                    registry_version=recorded.version if recorded else None,
+                )
+            )
+        return statuses
+
+    # ----------------------------------------------------------------------------------------- writing
+    def register_version(
+        self,
+        *,
+        image: str,
+        model_data_url: str,
+        code_commit: str | None = None,
+        data_version: str | None = None,
+        hyperparameters: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, float] | None = None,
+        properties: Mapping[str, str] | None = None,
+        description: str | None = None,
+        approval_status: str = lifecycle.PENDING,
+        content_types: tuple[str, ...] = ("application/json", "text/csv"),
+        response_types: tuple[str, ...] = ("application/json",),
+        instance_types: tuple[str, ...] = (),
+    ) -> ModelVersion:
+        """Register a new version (stage Development/Registered) with its metadata; returns it."""
+        if approval_status not in lifecycle.APPROVAL_STATUSES:
+            raise MalformedReferenceError(
+                f"unknown approval status {approval_status!r}; use {', '.join(lifecycle.APPROVAL_STATUSES)}"
+            )
+        request: dict[str, Any] = {
+            "ModelPackageGroupName": self.group_name,
+            "InferenceSpecification": inference_specification(
+                image=image,
+                model_data_url=model_data_url,
+                content_types=content_types,
+                response_types=response_types,
+                instance_types=instance_types,
+            ),
+            "ModelApprovalStatus": approval_status,
+            "ModelLifeCycle": {
+                "Stage": lifecycle.STAGE_DEVELOPMENT,
+                "StageStatus": lifecycle.STATUS_REGISTERED,
+                "StageDescription": "registered",
+            },
+        }
+        entries = customer_metadata(
+            code_commit=code_commit,
+            data_version=data_version,
+            hyperparameters=hyperparameters or {},
+            metrics=metrics or {},
+            properties=properties or {},
+        )
+        if entries:  # SageMaker refuses an empty map
+            request["CustomerMetadataProperties"] = entries
+        if description:
+            request["ModelPackageDescription"] = description[:1024]
+        self.group_arn  # noqa: B018 - fail as UnknownModelError before the write
+        arn = self._client.create_model_package(**request)["ModelPackageArn"]
+        return self._describe_arn(arn)
+
+    def approve_version(self, ref: Ref, reason: str, *, override: bool = False) -> ModelVersion:
+        """Set ModelApprovalStatus=Approved with the reason; a Rejected version needs ``override``.
+        Approving an already Approved version changes nothing."""
+        reason = transitions.require_reason(reason, "approving a version")
+        version = self.get_version(ref)
+        transitions.check_approve(version, override=override)
+        if version.approval_status == lifecycle.APPROVED:
+            return version
+        return self._update(version, ModelApprovalStatus=lifecycle.APPROVED, ApprovalDescription=reason)
+
+    def reject_version(self, ref: Ref, reason: str) -> ModelVersion:
+        """Set ModelApprovalStatus=Rejected with the reason (refused for what production serves)."""
+        reason = transitions.require_reason(reason, "rejecting a version")
+        version = self.get_version(ref)
+        transitions.check_reject(version)
+        if version.approval_status == lifecycle.REJECTED:
+            return version
+        return self._update(version, ModelApprovalStatus=lifecycle.REJECTED, ApprovalDescription=reason)
+
+    def promote_version(self, ref: Ref, reason: str) -> ModelVersion:
+        """Ask for production: a version in Staging/Passed becomes Production/Approved; the deployer acts."""
+        reason = transitions.require_reason(reason, "promoting a version")
+        version = self.get_version(ref)
+        transitions.check_promote(version, self._optional_stage(lifecycle.STAGE_PRODUCTION))
+        return self._set_life_cycle(version, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_APPROVED, reason)
+
+    def set_stage(self, ref: Ref, stage: str, status: str, reason: str) -> ModelVersion:
+        """Low-level stage move for automation; promotion and rollback have their own verbs."""
+        reason = transitions.require_reason(reason, "changing a version's stage")
+        version = self.get_version(ref)
+        transitions.check_set_stage(version, stage, status)
+        return self._set_life_cycle(version, stage, status, reason)
+
+    def rollback(self, reason: str, *, to: Ref | None = None) -> ModelVersion:
+        """Ask to redeploy the previous production version (Production/RollbackRequested); returns it.
+
+        The previous version is the most recently retired Approved one (Archived/Retired), i.e. the one the
+        current production version replaced; ``to`` names another retired version instead.
+        """
+        reason = transitions.require_reason(reason, "a rollback")
+        pending = self._first_in(lifecycle.STAGE_PRODUCTION, (lifecycle.STATUS_ROLLBACK_REQUESTED,))
+        if pending is not None:
+            raise IllegalTransitionError(
+                f"a rollback to version {pending.version} is already requested; wait for the deployer "
+                "to finish it (modelops status)"
+            )
+        current = self._optional_stage(lifecycle.STAGE_PRODUCTION)
+        if current is None:
+            raise IllegalTransitionError(
+                "no version is deployed to production, so there is nothing to roll back"
+            )
+        if to is not None:
+            target = self.get_version(to)
+        else:
+            target_or_none = self._first_in(
+                lifecycle.STAGE_ARCHIVED, (lifecycle.STATUS_RETIRED,), approval=lifecycle.APPROVED
+            )
+            if target_or_none is None:
+                raise IllegalTransitionError(
+                    f"production serves version {current.version}; no earlier production version "
+                    f"({lifecycle.STAGE_ARCHIVED}/{lifecycle.STATUS_RETIRED}, Approved) exists to go back to"
+                )
+            target = target_or_none
+        transitions.check_rollback_target(target, current)
+        description = f"rollback from version {current.version}: {reason}"[: transitions.MAX_REASON]
+        return self._set_life_cycle(
+            target, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_ROLLBACK_REQUESTED, description
+        )
+
+    # ----------------------------------------------------------------------------------------- internals
+    def _reference(self, ref: Ref) -> Reference:
+        if isinstance(ref, bool):
+            raise MalformedReferenceError(f"{ref!r} is not a version reference")
+        reference = parse_reference(str(ref))
+        if reference.group is not None and reference.group.lower() != self.group_name.lower():
+            raise UnknownModelError(
+                f"{reference.text!r} names model {reference.group!r}, but this registry is "
+                f"{self.group_name!r}; use --group {reference.group}"
+            )
+        return reference
+
+    def _package_arn(self, version: int) -> str:
+        # A versioned package's ARN is its group's ARN with model-package/<group lower-cased>/<version>.
+        prefix = self.group_arn.split(":model-package-group/")[0]
+        return f"{prefix}:model-package/{self.group_name.lower()}/{version}"
+
+    def _describe(self, version: int) -> ModelVersion:
+        try:
+            return self._describe_arn(self._package_arn(version))
+        except UnknownVersionError:
+            newest = self._newest_summary(approved=False)
+            hint = f"the newest is {newest['ModelPackageVersion']}" if newest else "it has no versions yet"
+            raise UnknownVersionError(
+                f"version {version} of {self.group_name!r} does not exist; {hint}"
+            ) from None
+
+    def _describe_arn(self, arn: str) -> ModelVersion:
+        try:
+            package = self._client.describe_model_package(ModelPackageName=arn)
+        except ClientError as error:
+            if _code(error) in _NOT_FOUND:
+                raise UnknownVersionError(f"no model package {arn}") from None
+            raise
+        return ModelVersion.from_package(package)
+
+    def _newest_summary(self, *, approved: bool) -> dict[str, Any] | None:
+        request: dict[str, Any] = {
+            "ModelPackageGroupName": self.group_name,
+            "ModelPackageType": "Versioned",
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": 1,
+        }
+        if approved:
+            request["ModelApprovalStatus"] = lifecycle.APPROVED
+        summaries = self._client.list_model_packages(**request)["ModelPackageSummaryList"]
+        return summaries[0] if summaries else None
+
+    def _latest_arn(self, *, approved: bool) -> str:
+        self.group_arn  # noqa: B018 - an unknown group is UnknownModelError, not "no versions"
+        newest = self._newest_summary(approved=approved)
+        if newest is None:
+            what = "approved version" if approved else "version"
+            raise UnknownVersionError(f"model {self.group_name!r} has no {what} yet")
+        return str(newest["ModelPackageArn"])
+
+    def _optional_stage(self, stage: str) -> ModelVersion | None:
+        try:
+            return self._in_stage(stage)
+        except UnknownVersionError:
+            return None
+
+    def _in_stage(self, stage: str) -> ModelVersion:
+        """What the registry records as served in ``stage``: the most recently moved version that is
+        Production/Deployed, or for staging, Staging/Passed or Staging/Deploying."""
+        statuses = _ON_STAGING if stage == lifecycle.STAGE_STAGING else (lifecycle.STATUS_DEPLOYED,)
+        found = self._first_in(stage, statuses)
+        if found is None:
+            self.group_arn  # noqa: B018 - an unknown group is UnknownModelError
+            raise UnknownVersionError(
+                f"no version of {self.group_name!r} is in {stage} ({' or '.join(statuses)})"
+            )
+        return found
+
+    def _first_in(
+        self, stage: str, statuses: tuple[str, ...], *, approval: str | None = None
+    ) -> ModelVersion | None:
+        # One Search per status (moto has no Or sub-expressions; real AWS would accept them too), each
+        # returning the single most recently modified record.
+        candidates = []
+        for status in statuses:
+            filters = [_equals("ModelLifeCycle.Stage", stage), _equals("ModelLifeCycle.StageStatus", status)]
+            if approval is not None:
+                filters.append(_equals("ModelApprovalStatus", approval))
+            candidates += [
+                ModelVersion.from_package(p)
+                for p in self._search(filters, sort_by="LastModifiedTime", limit=1)
+            ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda v: (v.modified_time or v.created_time, v.version))
+
+    def _search(
+        self, filters: list[dict[str, str]], *, sort_by: str, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Versioned packages of this group matching ``filters``, newest ``sort_by`` first, at most ``limit``.
+
+        Pages until ``limit`` records have arrived. Each page is re-sorted here as well: SageMaker already
+        sorts, and an emulator that ignores SortBy or MaxResults then still yields the same answer.
+        """
+        request: dict[str, Any] = {
+            "Resource": "ModelPackage",
+            "SearchExpression": {"Filters": [_equals("ModelPackageGroupName", self.group_name), *filters]},
+            "SortBy": sort_by,
+            "SortOrder": "Descending",
+            "MaxResults": min(self._page_size, limit) if limit else self._page_size,
+        }
+        found: list[dict[str, Any]] = []
+        while limit is None or len(found) < limit:
+            page = self._client.search(**request)
+            # Search also matches unversioned packages by name; only versions of this group count.
+            found += [
+                result["ModelPackage"]
+                for result in page.get("Results", [])
+                if (result.get("ModelPackage") or {}).get("ModelPackageVersion") is not None
+            ]
+            token = page.get("NextToken")
+            if not token:
+                break
+            request["NextToken"] = token
+        found.sort(
+            key=lambda p: (p.get(sort_by) or p["CreationTime"], p["ModelPackageVersion"]), reverse=True
+        )
+        return found[:limit] if limit is not None else found
+
+    def _set_life_cycle(self, version: ModelVersion, stage: str, status: str, reason: str) -> ModelVersion:
+        return self._update(
+            version, ModelLifeCycle={"Stage": stage, "StageStatus": status, "StageDescription": reason}
+        )
+
+    def _update(self, version: ModelVersion, **changes: Any) -> ModelVersion:
+        self._client.update_model_package(ModelPackageArn=version.arn, **changes)
+        return self._describe_arn(version.arn)
+
+    def _served(self, endpoint: str) -> tuple[str | None, str | None]:
+        try:
+            described = self._client.describe_endpoint(EndpointName=endpoint)
+        except ClientError as error:
+            if _code(error) in _NOT_FOUND:
+                return None, None
+            raise
+        tags = self._client.list_tags(ResourceArn=described["EndpointArn"]).get("Tags", [])
+        served = next((t["Value"] for t in tags if t["Key"] == lifecycle.TAG_SERVED_PACKAGE), None)
+        return described["EndpointStatus"], served
+
+
+def _equals(name: str, value: str) -> dict[str, str]:
+    return {"Name": name, "Operator": "Equals", "Value": value}
+
+
+def _within(version: ModelVersion, low: Mapping[str, float], high: Mapping[str, float]) -> bool:
+    for name, bound in low.items():
+        value = version.metrics.get(name)
+        if value is None or not value >= bound:
+            return False
+    for name, bound in high.items():
+        value = version.metrics.get(name)
+        if value is None or not value <= bound:
+            return False
+    return True
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
