@@ -61,3 +61,10 @@ def endpoint_name(project_name: str, environment: str) -> str:
     if environment not in ENVIRONMENTS:
         raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
     return f"{project_name}-{environment}"
+
+# Deployment records the deployer keeps in CustomerMetadataProperties. The guards need facts that outlive
+# ModelLifeCycle (which only holds the current stage): "passed staging" once the version is set to
+# Production, and "served production" once it is archived and later asked back by a rollback.
+META_STAGING_VERIFICATION: Final = "deploy.staging_verification"  # summary of the staging check that passed
+META_PRODUCTION_SERVED: Final = "deploy.production_endpoint"  # endpoint that served it in production
+META_REJECTION_NOTIFIED: Final = "deploy.rejection_notified"  # approvers were told of the rejection

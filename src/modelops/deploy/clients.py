@@ -1,0 +1,44 @@
+"""The boto3 clients the deployer uses, made once per Lambda container."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Standard retry mode backs off on throttling and transient errors; after that the event is retried as a
+# whole by Lambda and finally lands in the dead-letter queue.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+
+
+@dataclass(frozen=True)
+class Clients:
+    sagemaker: Any
+    runtime: Any  # sagemaker-runtime, to invoke the staging endpoint
+    s3: Any
+    sns: Any
+
+
+def default_clients() -> Clients:
+    """Clients for the current region and endpoint URL, cached so warm invocations reuse connections."""
+    return _cached(
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        os.environ.get("AWS_ENDPOINT_URL"),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(region: str | None, endpoint_url: str | None) -> Clients:
+    # The endpoint URL is part of the key so the embedded AWS and real AWS never share a client.
+    del endpoint_url  # boto3 reads AWS_ENDPOINT_URL itself
+    session = boto3.session.Session(region_name=region)
+    return Clients(
+        sagemaker=session.client("sagemaker", config=_CONFIG),
+        runtime=session.client("sagemaker-runtime", config=_CONFIG),
+        s3=session.client("s3", config=_CONFIG),
+        sns=session.client("sns", config=_CONFIG),
+    )

@@ -1,0 +1,288 @@
+"""Serve a model package on an endpoint: model, endpoint config, create/update, tags.
+
+Names derive from content (the package ARN and the serving settings), never from the clock, so a retried
+or duplicated deployment reuses what an earlier attempt created and "already deployed" is a name
+comparison. Nothing is deleted except an endpoint whose creation failed (it serves nothing and cannot be
+updated, only replaced).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from modelops import lifecycle
+from modelops.deploy.errors import EndpointBusyError
+
+IN_SERVICE = "InService"
+FAILED = "Failed"
+# Statuses in which SageMaker refuses an update; the event is retried until the endpoint settles.
+BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting", "UpdateRollbackFailed")
+VARIANT = "AllTraffic"
+# Blue/green timings. Production waits long enough between traffic steps for the rollback alarms
+# (1-minute periods, 2 of 3 datapoints) to fire; staging has no live traffic to protect.
+_BAKE_SECONDS = {"staging": 0, "production": 300}
+_MAX_EXECUTION_SECONDS = 3600  # SageMaker's range is 600-28800
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How one environment serves a package: the endpoint and its serving settings."""
+
+    environment: str  # "staging" or "production"
+    endpoint_name: str
+    instance_type: str
+    instance_count: int = 1
+    serverless: bool = False
+    traffic_shifting: str = "all-at-once"
+    rollback_alarms: tuple[str, ...] = ()
+    data_capture_uri: str = ""
+    data_capture_kms_key: str = ""
+
+
+@dataclass(frozen=True)
+class EndpointState:
+    name: str
+    arn: str
+    status: str
+    config_name: str
+    failure_reason: str
+    tags: Mapping[str, str]
+
+    @property
+    def served_package(self) -> str | None:
+        """The package ARN the deployer last put on this endpoint (the tag), if any."""
+        return self.tags.get(lifecycle.TAG_SERVED_PACKAGE) or None
+
+    @property
+    def previous_package(self) -> str | None:
+        return self.tags.get(lifecycle.TAG_PREVIOUS_PACKAGE) or None
+
+
+def _short_hash(*parts: object) -> str:
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
+def model_name(project: str, version: int, package_arn: str, role_arn: str) -> str:
+    return f"{project}-v{version}-{_short_hash(package_arn, role_arn)}"
+
+
+def endpoint_config_name(project: str, placement: Placement, version: int, package_arn: str) -> str:
+    # Only what goes into the endpoint config counts: traffic shifting and alarms belong to the update.
+    content = (
+        package_arn,
+        placement.environment,
+        placement.instance_type,
+        placement.instance_count,
+        placement.serverless,
+        placement.data_capture_uri,
+        placement.data_capture_kms_key,
+    )
+    return f"{project}-{placement.environment[:4]}-v{version}-{_short_hash(*content)}"
+
+
+def describe_endpoint(sagemaker: Any, name: str) -> EndpointState | None:
+    """The endpoint and its tags, or None when it does not exist."""
+    try:
+        raw = sagemaker.describe_endpoint(EndpointName=name)
+    except ClientError as error:
+        if _is_not_found(error):
+            return None
+        raise
+    tags: dict[str, str] = {}
+    # Later entries win: AWS overwrites a key on add_tags, and so does reading them in order.
+    for tag in sagemaker.list_tags(ResourceArn=raw["EndpointArn"]).get("Tags", []):
+        tags[tag["Key"]] = tag["Value"]
+    return EndpointState(
+        name=name,
+        arn=raw["EndpointArn"],
+        status=raw.get("EndpointStatus", ""),
+        config_name=raw.get("EndpointConfigName", ""),
+        failure_reason=raw.get("FailureReason", ""),
+        tags=tags,
+    )
+
+
+def package_of_config(sagemaker: Any, config_name: str) -> str | None:
+    """The package ARN an endpoint config serves, from the tag written when the config was made.
+
+    This is what an endpoint really runs after a failed update or an automatic rollback, when the
+    endpoint's own tag still names the package the deployer intended.
+    """
+    try:
+        arn = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["EndpointConfigArn"]
+    except ClientError as error:
+        if _is_not_found(error):
+            return None
+        raise
+    for tag in sagemaker.list_tags(ResourceArn=arn).get("Tags", []):
+        if tag["Key"] == lifecycle.TAG_SERVED_PACKAGE:
+            return str(tag["Value"])
+    return None
+
+
+def ensure_not_busy(endpoint: EndpointState | None) -> None:
+    if endpoint is not None and endpoint.status in BUSY:
+        raise EndpointBusyError(f"endpoint {endpoint.name} is {endpoint.status}; retry once it settles")
+
+
+def serve(
+    sagemaker: Any,
+    *,
+    project: str,
+    placement: Placement,
+    package_arn: str,
+    version: int,
+    role_arn: str,
+    endpoint: EndpointState | None,
+) -> str:
+    """Make ``placement.endpoint_name`` serve ``package_arn``. Returns "created", "updated" or "unchanged".
+
+    The caller has checked the guards and that the endpoint is not busy. Tags are written after the
+    update call succeeds, so a refused update leaves the endpoint's tags telling the truth.
+    """
+    config = endpoint_config_name(project, placement, version, package_arn)
+    if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
+        return "unchanged"
+    tag = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package_arn}]
+    model = model_name(project, version, package_arn, role_arn)
+    _create_if_absent(
+        sagemaker.create_model,
+        ModelName=model,
+        ExecutionRoleArn=role_arn,
+        Containers=[{"ModelPackageName": package_arn}],
+        Tags=tag,
+    )
+    _create_if_absent(
+        sagemaker.create_endpoint_config,
+        EndpointConfigName=config,
+        ProductionVariants=[_variant(placement, model)],
+        Tags=tag,
+        **_data_capture(placement),
+    )
+    if endpoint is not None and endpoint.status == FAILED:
+        endpoint = _replace_failed(sagemaker, endpoint)
+    if endpoint is None:
+        sagemaker.create_endpoint(EndpointName=placement.endpoint_name, EndpointConfigName=config, Tags=tag)
+        return "created"
+    try:
+        sagemaker.update_endpoint(
+            EndpointName=endpoint.name, EndpointConfigName=config, **_deployment_config(placement)
+        )
+    except ClientError as error:
+        # Another deployment won the race between our describe and this call.
+        if _code(error) == "ValidationException" and "in-progress" in str(error).lower():
+            raise EndpointBusyError(f"endpoint {endpoint.name} started updating; retry later") from error
+        raise
+    tags = list(tag)
+    if endpoint.served_package and endpoint.served_package != package_arn:
+        tags.append({"Key": lifecycle.TAG_PREVIOUS_PACKAGE, "Value": endpoint.served_package})
+    sagemaker.add_tags(ResourceArn=endpoint.arn, Tags=tags)
+    return "updated"
+
+
+def retag(sagemaker: Any, endpoint: EndpointState, served: str, previous: str | None) -> None:
+    """Make the endpoint's tags match what it really serves (after a failed update or a rollback)."""
+    tags = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": served}]
+    if previous:
+        tags.append({"Key": lifecycle.TAG_PREVIOUS_PACKAGE, "Value": previous})
+    sagemaker.add_tags(ResourceArn=endpoint.arn, Tags=tags)
+
+
+def _variant(placement: Placement, model: str) -> dict[str, Any]:
+    variant: dict[str, Any] = {"VariantName": VARIANT, "ModelName": model}
+    if placement.serverless:
+        # Serverless costs nothing while idle; 2 GB fits the scikit-learn serving container.
+        variant["ServerlessConfig"] = {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+    else:
+        variant.update(
+            InstanceType=placement.instance_type,
+            InitialInstanceCount=placement.instance_count,
+            InitialVariantWeight=1.0,
+        )
+    return variant
+
+
+def _data_capture(placement: Placement) -> dict[str, Any]:
+    if not placement.data_capture_uri or placement.serverless:
+        return {}
+    config: dict[str, Any] = {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 100,
+        "DestinationS3Uri": placement.data_capture_uri,
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+    }
+    if placement.data_capture_kms_key:
+        config["KmsKeyId"] = placement.data_capture_kms_key
+    return {"DataCaptureConfig": config}
+
+
+def _deployment_config(placement: Placement) -> dict[str, Any]:
+    """Blue/green traffic shifting for UpdateEndpoint, with the rollback alarms when there are any.
+
+    Serverless endpoints take no DeploymentConfig. A one-instance fleet cannot split traffic, so canary
+    and linear fall back to all-at-once there (SageMaker would refuse the request).
+    """
+    if placement.serverless:
+        return {}
+    bake = _BAKE_SECONDS.get(placement.environment, 0)
+    mode = placement.traffic_shifting if placement.instance_count > 1 else "all-at-once"
+    routing: dict[str, Any]
+    if mode == "canary":
+        routing = {
+            "Type": "CANARY",
+            "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
+            "WaitIntervalInSeconds": bake,
+        }
+    elif mode == "linear":
+        routing = {
+            "Type": "LINEAR",
+            "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+            "WaitIntervalInSeconds": bake,
+        }
+    else:
+        routing = {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": bake}
+    config: dict[str, Any] = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": routing,
+            "TerminationWaitInSeconds": bake,
+            "MaximumExecutionTimeoutInSeconds": _MAX_EXECUTION_SECONDS,
+        }
+    }
+    if placement.rollback_alarms:
+        alarms = [{"AlarmName": name} for name in placement.rollback_alarms]
+        config["AutoRollbackConfiguration"] = {"Alarms": alarms}
+    return {"DeploymentConfig": config}
+
+
+def _replace_failed(sagemaker: Any, endpoint: EndpointState) -> EndpointState | None:
+    sagemaker.delete_endpoint(EndpointName=endpoint.name)
+    remaining = describe_endpoint(sagemaker, endpoint.name)
+    if remaining is not None:
+        raise EndpointBusyError(f"endpoint {endpoint.name} failed and is being deleted; retry to recreate it")
+    return None
+
+
+def _create_if_absent(create: Any, **request: Any) -> None:
+    """Create a model or endpoint config; one with this content-derived name already is the same thing."""
+    try:
+        create(**request)
+    except ClientError as error:
+        if _code(error) == "ValidationException" and "already exist" in str(error).lower():
+            return
+        raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _is_not_found(error: ClientError) -> bool:
+    missing = "could not find" in str(error).lower()
+    return _code(error) in ("ValidationException", "ResourceNotFound") and missing

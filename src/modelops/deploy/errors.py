@@ -1,0 +1,27 @@
+"""Errors the deployer raises. A handler that raises has its event retried, then dead-lettered."""
+
+from __future__ import annotations
+
+
+class DeployError(Exception):
+    """Base class: the deployer could not act on an event."""
+
+
+class MalformedEventError(DeployError):
+    """The event does not have the shape of the event type this handler serves."""
+
+
+class SettingsError(DeployError):
+    """An environment variable the handler needs is missing or invalid (a deployment mistake)."""
+
+
+class EndpointBusyError(DeployError):
+    """The endpoint is being created or updated; the event must be retried once it settles.
+
+    Raised on purpose so the Lambda's retry policy (and finally its dead-letter queue) handles it: failing
+    the deployment instead would reject a good version for a transient condition.
+    """
+
+
+class PackageNotFoundError(DeployError):
+    """The model package named by the event does not exist (or is in another group)."""

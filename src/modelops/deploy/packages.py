@@ -1,0 +1,112 @@
+"""Read a model package version and record its stage, through an injected SageMaker client."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from modelops import lifecycle
+from modelops.deploy.errors import PackageNotFoundError
+
+# SageMaker caps StageDescription; a longer one fails the whole update, so trim rather than lose the record.
+_MAX_DESCRIPTION = 1024
+
+
+@dataclass(frozen=True)
+class PackageVersion:
+    """The deployer's view of one model package version, as SageMaker holds it now."""
+
+    arn: str
+    group_name: str
+    version: int
+    approval_status: str
+    stage: str | None
+    stage_status: str | None
+    stage_description: str = ""
+    approval_description: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def metric(self, name: str = lifecycle.PRIMARY_METRIC) -> float | None:
+        """A registered metric (``metric.<name>``), or None when absent or not a finite number."""
+        raw = self.metadata.get(lifecycle.META_METRIC_PREFIX + name)
+        try:
+            value = float(raw) if raw is not None else None
+        except ValueError:
+            return None
+        return value if value is not None and math.isfinite(value) else None
+
+    def is_at(self, stage: str, *statuses: str) -> bool:
+        return self.stage == stage and (not statuses or self.stage_status in statuses)
+
+    @property
+    def label(self) -> str:
+        return f"{self.group_name} v{self.version}"
+
+
+def version_of(package_arn: str) -> int:
+    """The version number at the end of a versioned model package ARN."""
+    return int(package_arn.rsplit("/", 1)[1])
+
+
+def describe_package(sagemaker: Any, package_arn: str) -> PackageVersion:
+    try:
+        raw = sagemaker.describe_model_package(ModelPackageName=package_arn)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("ValidationException", "ResourceNotFound"):
+            raise PackageNotFoundError(f"model package {package_arn} does not exist") from error
+        raise
+    life = raw.get("ModelLifeCycle") or {}
+    return PackageVersion(
+        arn=raw["ModelPackageArn"],
+        group_name=raw.get("ModelPackageGroupName", ""),
+        version=int(raw.get("ModelPackageVersion") or version_of(raw["ModelPackageArn"])),
+        approval_status=raw.get("ModelApprovalStatus", ""),
+        stage=life.get("Stage"),
+        stage_status=life.get("StageStatus"),
+        stage_description=life.get("StageDescription", ""),
+        approval_description=raw.get("ApprovalDescription") or "",
+        metadata=dict(raw.get("CustomerMetadataProperties") or {}),
+    )
+
+
+def record_stage(
+    sagemaker: Any,
+    package: PackageVersion,
+    stage: str,
+    status: str,
+    description: str,
+    *,
+    approval: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> PackageVersion:
+    """Set ModelLifeCycle (and optionally approval and metadata) in one update; return the new view.
+
+    The whole metadata map is sent, not just the new keys: SageMaker merges keys, and a full map keeps
+    every key even on an implementation that replaces the map instead.
+    """
+    merged = {**package.metadata, **(metadata or {})}
+    description = description[:_MAX_DESCRIPTION]
+    request: dict[str, Any] = {
+        "ModelPackageArn": package.arn,
+        "ModelLifeCycle": {"Stage": stage, "StageStatus": status, "StageDescription": description},
+    }
+    if merged:
+        request["CustomerMetadataProperties"] = merged
+    if approval is not None and approval != package.approval_status:
+        request["ModelApprovalStatus"] = approval
+        request["ApprovalDescription"] = description[:1024]
+    sagemaker.update_model_package(**request)
+    return PackageVersion(
+        arn=package.arn,
+        group_name=package.group_name,
+        version=package.version,
+        approval_status=approval or package.approval_status,
+        stage=stage,
+        stage_status=status,
+        stage_description=description,
+        metadata=merged,
+    )

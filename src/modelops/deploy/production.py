@@ -1,0 +1,170 @@
+"""Production: promote a version that passed staging (or roll back to one production served), finalize."""
+
+from __future__ import annotations
+
+from modelops import lifecycle as lc
+from modelops.deploy import endpoints as ep
+from modelops.deploy.clients import Clients
+from modelops.deploy.notify import notify
+from modelops.deploy.packages import PackageVersion, describe_package, record_stage, version_of
+from modelops.deploy.settings import DeploySettings
+
+REQUESTED = (lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED)
+
+
+def placement(settings: DeploySettings) -> ep.Placement:
+    return ep.Placement(
+        environment="production",
+        endpoint_name=settings.production_endpoint,
+        instance_type=settings.production_instance_type,
+        instance_count=settings.production_instance_count,
+        traffic_shifting=settings.production_traffic_shifting,
+        rollback_alarms=settings.rollback_alarms,
+        data_capture_uri=settings.data_capture_uri,
+        data_capture_kms_key=settings.data_capture_kms_key,
+    )
+
+
+def refusal(package: PackageVersion, served: str | None) -> str | None:
+    """Why the guards refuse to put ``package`` in production, or None when it may go."""
+    rollback = package.stage_status == lc.STATUS_ROLLBACK_REQUESTED
+    if package.approval_status != lc.APPROVED:
+        return f"v{package.version} is {package.approval_status}, not Approved"
+    if rollback:
+        if lc.META_PRODUCTION_SERVED not in package.metadata:
+            return f"rollback refused: v{package.version} never served production"
+        return None
+    if lc.META_STAGING_VERIFICATION not in package.metadata:
+        return f"promotion refused: v{package.version} has not passed staging verification"
+    if served and served != package.arn and version_of(served) > package.version:
+        return (
+            f"promotion refused: v{package.version} is older than v{version_of(served)} in production; "
+            "use `modelops rollback` to go back to an earlier version"
+        )
+    return None
+
+
+def deploy_production(clients: Clients, settings: DeploySettings, package_arn: str) -> str:
+    """Start the blue/green update of the production endpoint to a promoted (or rolled-back-to) version."""
+    sm = clients.sagemaker
+    package = describe_package(sm, package_arn)
+    if package.group_name != settings.group_name:
+        return f"ignored: {package.label} is not in group {settings.group_name}"
+    if not package.is_at(lc.STAGE_PRODUCTION, *REQUESTED):
+        return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
+    endpoint = ep.describe_endpoint(sm, settings.production_endpoint)
+    ep.ensure_not_busy(endpoint)
+    reason = refusal(package, endpoint.served_package if endpoint else None)
+    if reason:
+        package = record_stage(sm, package, lc.STAGE_PRODUCTION, lc.STATUS_FAILED, reason)
+        notify(clients.sns, settings.topic_arn, event="production-refused", package=package, summary=reason)
+        return reason
+    outcome = ep.serve(
+        sm,
+        project=settings.project_name,
+        placement=placement(settings),
+        package_arn=package.arn,
+        version=package.version,
+        role_arn=settings.execution_role_arn,
+        endpoint=endpoint,
+    )
+    kind = "rollback" if package.stage_status == lc.STATUS_ROLLBACK_REQUESTED else "promotion"
+    record_stage(
+        sm,
+        package,
+        lc.STAGE_PRODUCTION,
+        lc.STATUS_DEPLOYING,
+        f"{kind}: {settings.production_traffic_shifting} update of {settings.production_endpoint} "
+        f"({outcome})",
+    )
+    if outcome == "unchanged" and endpoint is not None and endpoint.status == ep.IN_SERVICE:
+        return finalize_production(clients, settings)
+    return f"{outcome} {settings.production_endpoint} with {package.label} ({kind})"
+
+
+def finalize_production(clients: Clients, settings: DeploySettings) -> str:
+    """Record the end of a production update: Deployed and the replaced version archived, or RolledBack."""
+    sm = clients.sagemaker
+    endpoint = ep.describe_endpoint(sm, settings.production_endpoint)
+    if endpoint is None or endpoint.status in ep.BUSY:
+        return f"no-op: {settings.production_endpoint} is {endpoint.status if endpoint else 'absent'}"
+    intended = endpoint.served_package
+    if intended is None:
+        return f"no-op: {settings.production_endpoint} carries no {lc.TAG_SERVED_PACKAGE} tag"
+    candidate = describe_package(sm, intended)
+    if not candidate.is_at(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING):
+        return f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
+    actual = ep.package_of_config(sm, endpoint.config_name)
+    if endpoint.status == ep.IN_SERVICE and actual == intended:
+        return _deployed(clients, settings, endpoint, candidate)
+    return _rolled_back(clients, settings, endpoint, candidate, actual)
+
+
+def _deployed(
+    clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, candidate: PackageVersion
+) -> str:
+    sm = clients.sagemaker
+    was_rollback = candidate.stage_description.startswith("rollback:")
+    candidate = record_stage(
+        sm,
+        candidate,
+        lc.STAGE_PRODUCTION,
+        lc.STATUS_DEPLOYED,
+        f"serving on {endpoint.name}",
+        metadata={lc.META_PRODUCTION_SERVED: endpoint.name},
+    )
+    replaced = endpoint.previous_package
+    archived = "nothing replaced"
+    if replaced and replaced != candidate.arn:
+        old = describe_package(sm, replaced)
+        if old.stage == lc.STAGE_PRODUCTION:
+            status = lc.STATUS_ROLLED_BACK if was_rollback else lc.STATUS_RETIRED
+            why = (
+                f"rolled back: production returned to v{candidate.version}"
+                if was_rollback
+                else f"retired: replaced by v{candidate.version} on {endpoint.name}"
+            )
+            record_stage(sm, old, lc.STAGE_ARCHIVED, status, why)
+            archived = f"v{old.version} -> {lc.STAGE_ARCHIVED}/{status}"
+    event = "production-rollback-deployed" if was_rollback else "production-deployed"
+    notify(
+        clients.sns,
+        settings.topic_arn,
+        event=event,
+        package=candidate,
+        summary=f"{candidate.label} is serving on {endpoint.name}; {archived}",
+        details={"endpoint": endpoint.name, "replaced": replaced, "archived": archived},
+    )
+    return f"deployed: {candidate.label}; {archived}"
+
+
+def _rolled_back(
+    clients: Clients,
+    settings: DeploySettings,
+    endpoint: ep.EndpointState,
+    candidate: PackageVersion,
+    actual: str | None,
+) -> str:
+    sm = clients.sagemaker
+    serving = (
+        f"v{version_of(actual)} still serves"
+        if actual and endpoint.status == ep.IN_SERVICE
+        else "nothing serves"
+    )
+    reason = (
+        f"production update failed or was rolled back by its alarms: "
+        f"{endpoint.failure_reason or 'endpoint returned to the previous configuration'}; {serving}"
+    )
+    candidate = record_stage(sm, candidate, lc.STAGE_PRODUCTION, lc.STATUS_ROLLED_BACK, reason)
+    if actual and endpoint.status == ep.IN_SERVICE:
+        previous = endpoint.previous_package if endpoint.previous_package != actual else None
+        ep.retag(sm, endpoint, served=actual, previous=previous)
+    notify(
+        clients.sns,
+        settings.topic_arn,
+        event="production-rolled-back",
+        package=candidate,
+        summary=f"{candidate.label} did not reach production; {serving}",
+        details={"endpoint": endpoint.name, "failure_reason": endpoint.failure_reason, "serving": actual},
+    )
+    return f"rolled back: {candidate.label}: {reason}"

@@ -1,0 +1,38 @@
+"""Tell approvers when a version is rejected (by a person, in Studio or with the CLI)."""
+
+from __future__ import annotations
+
+from modelops import lifecycle as lc
+from modelops.deploy.clients import Clients
+from modelops.deploy.notify import notify
+from modelops.deploy.packages import describe_package
+from modelops.deploy.settings import DeploySettings
+
+
+def notify_rejected(clients: Clients, settings: DeploySettings, package_arn: str) -> str:
+    """Notify once per rejection. The mark in the metadata makes duplicates and our own updates no-ops.
+
+    The staging verifier sets the same mark when it rejects, since it has already sent the richer message.
+    """
+    sm = clients.sagemaker
+    package = describe_package(sm, package_arn)
+    if package.group_name != settings.group_name:
+        return f"ignored: {package.label} is not in group {settings.group_name}"
+    if package.approval_status != lc.REJECTED:
+        return f"no-op: {package.label} is {package.approval_status}"
+    if lc.META_REJECTION_NOTIFIED in package.metadata:
+        return f"no-op: rejection of {package.label} already notified"
+    reason = package.approval_description or "no reason given"
+    sm.update_model_package(
+        ModelPackageArn=package.arn,
+        CustomerMetadataProperties={**package.metadata, lc.META_REJECTION_NOTIFIED: "approver"},
+    )
+    notify(
+        clients.sns,
+        settings.topic_arn,
+        event="rejected",
+        package=package,
+        summary=f"{package.label} was rejected: {reason}",
+        details={"approval_description": reason},
+    )
+    return f"notified: {package.label} rejected"

@@ -1,0 +1,211 @@
+"""Staging: deploy an approved version, verify it, and pass it or reject it and restore the last good one."""
+
+from __future__ import annotations
+
+from modelops import lifecycle as lc
+from modelops.deploy import endpoints as ep
+from modelops.deploy.clients import Clients
+from modelops.deploy.notify import notify
+from modelops.deploy.packages import PackageVersion, describe_package, record_stage, version_of
+from modelops.deploy.settings import DeploySettings
+from modelops.deploy.verification import SamplesUnavailableError, Verdict, load_payloads, verify
+
+
+def placement(settings: DeploySettings) -> ep.Placement:
+    return ep.Placement(
+        environment="staging",
+        endpoint_name=settings.staging_endpoint,
+        instance_type=settings.staging_instance_type,
+        instance_count=1,
+        serverless=settings.staging_serverless,
+        traffic_shifting=settings.staging_traffic_shifting,
+    )
+
+
+def awaits_staging(package: PackageVersion) -> bool:
+    """Approved and not yet through staging; or re-approved after failing it (an explicit second try)."""
+    fresh = package.stage in (None, lc.STAGE_DEVELOPMENT)
+    retry = package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED)
+    return package.approval_status == lc.APPROVED and (fresh or retry)
+
+
+def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str) -> str:
+    """Put an approved version on the staging endpoint. Returns what happened, for the log."""
+    sm = clients.sagemaker
+    package = describe_package(sm, package_arn)
+    if package.group_name != settings.group_name:
+        return f"ignored: {package.label} is not in group {settings.group_name}"
+    if not awaits_staging(package):
+        where = f"{package.stage}/{package.stage_status}"
+        return f"no-op: {package.label} is {package.approval_status} at {where}"
+    endpoint = ep.describe_endpoint(sm, settings.staging_endpoint)
+    ep.ensure_not_busy(endpoint)
+    served = endpoint.served_package if endpoint else None
+    if served and served != package.arn and version_of(served) > package.version:
+        current = describe_package(sm, served)
+        if current.approval_status != lc.REJECTED:
+            reason = (
+                f"not deployed: v{package.version} is older than v{current.version}, already on "
+                f"{settings.staging_endpoint}; approve a newer version instead"
+            )
+            package = record_stage(sm, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
+            notify(clients.sns, settings.topic_arn, event="staging-refused", package=package, summary=reason)
+            return reason
+    outcome = ep.serve(
+        sm,
+        project=settings.project_name,
+        placement=placement(settings),
+        package_arn=package.arn,
+        version=package.version,
+        role_arn=settings.execution_role_arn,
+        endpoint=endpoint,
+    )
+    record_stage(
+        sm,
+        package,
+        lc.STAGE_STAGING,
+        lc.STATUS_DEPLOYING,
+        f"deploying to {settings.staging_endpoint} ({outcome})",
+    )
+    if outcome == "unchanged" and endpoint is not None and endpoint.status == ep.IN_SERVICE:
+        # An earlier attempt deployed it but stopped before recording; the InService event is long gone.
+        return verify_staging(clients, settings)
+    return f"{outcome} {settings.staging_endpoint} with {package.label}"
+
+
+def verify_staging(clients: Clients, settings: DeploySettings) -> str:
+    """Verify what the staging endpoint now serves, if it is a version waiting for verification."""
+    sm = clients.sagemaker
+    endpoint = ep.describe_endpoint(sm, settings.staging_endpoint)
+    if endpoint is None or endpoint.status in ep.BUSY:
+        return f"no-op: {settings.staging_endpoint} is {endpoint.status if endpoint else 'absent'}"
+    intended = endpoint.served_package
+    actual = ep.package_of_config(sm, endpoint.config_name)
+    if intended is None:
+        return f"no-op: {settings.staging_endpoint} carries no {lc.TAG_SERVED_PACKAGE} tag"
+    if endpoint.status == ep.FAILED or actual != intended:
+        return _deployment_failed(clients, settings, endpoint, intended, actual)
+    package = describe_package(sm, intended)
+    if not package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
+        return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
+    verdict = _verify(clients, settings, package)
+    if verdict.passed:
+        package = record_stage(
+            sm,
+            package,
+            lc.STAGE_STAGING,
+            lc.STATUS_PASSED,
+            verdict.summary(),
+            metadata={lc.META_STAGING_VERIFICATION: verdict.summary()[:256]},
+        )
+        notify(
+            clients.sns,
+            settings.topic_arn,
+            event="staging-passed",
+            package=package,
+            summary=f"{package.label} passed staging and awaits promotion to production",
+            details=verdict.as_dict(),
+        )
+        return f"passed: {package.label}"
+    return _reject(clients, settings, endpoint, package, verdict.summary(), verdict.as_dict())
+
+
+def _verify(clients: Clients, settings: DeploySettings, package: PackageVersion) -> Verdict:
+    champion = _champion(clients, settings)
+    uri = package.metadata.get(lc.META_SAMPLE_PAYLOAD) or settings.sample_payload_uri
+    try:
+        payloads = load_payloads(clients.s3, uri) if uri else []
+    except SamplesUnavailableError:
+        payloads = []
+    verdict = verify(
+        clients.runtime,
+        settings.staging_endpoint,
+        payloads,
+        latency_budget_ms=settings.latency_budget_ms,
+        candidate_metric=package.metric(),
+        champion_metric=champion.metric() if champion else None,
+        champion_version=champion.version if champion else None,
+        tolerance=settings.champion_tolerance,
+    )
+    if not payloads:
+        problems = (
+            f"no sample payloads to verify with ({lc.META_SAMPLE_PAYLOAD}={uri or 'unset'})",
+            *verdict.problems,
+        )
+        return Verdict(**{**verdict.__dict__, "passed": False, "problems": problems})
+    return verdict
+
+
+def _champion(clients: Clients, settings: DeploySettings) -> PackageVersion | None:
+    production = ep.describe_endpoint(clients.sagemaker, settings.production_endpoint)
+    if production is None or production.served_package is None:
+        return None
+    return describe_package(clients.sagemaker, production.served_package)
+
+
+def _deployment_failed(
+    clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, intended: str, actual: str | None
+) -> str:
+    package = describe_package(clients.sagemaker, intended)
+    if not package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
+        return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
+    reason = f"staging deployment failed: {endpoint.failure_reason or 'endpoint did not reach InService'}"
+    if actual is not None and endpoint.status == ep.IN_SERVICE:
+        # SageMaker kept the old fleet: the endpoint never stopped serving the previous version.
+        ep.retag(clients.sagemaker, endpoint, served=actual, previous=None)
+        endpoint = ep.EndpointState(**{**endpoint.__dict__, "tags": {lc.TAG_SERVED_PACKAGE: actual}})
+    return _reject(clients, settings, endpoint, package, reason, {"failure_reason": endpoint.failure_reason})
+
+
+def _reject(
+    clients: Clients,
+    settings: DeploySettings,
+    endpoint: ep.EndpointState,
+    package: PackageVersion,
+    reason: str,
+    details: dict[str, object],
+) -> str:
+    """Record the failure, reject the version, and put staging back on the last good version."""
+    sm = clients.sagemaker
+    package = record_stage(
+        sm,
+        package,
+        lc.STAGE_STAGING,
+        lc.STATUS_FAILED,
+        reason,
+        approval=lc.REJECTED,
+        metadata={lc.META_REJECTION_NOTIFIED: "staging"},
+    )
+    restored = _restore(clients, settings, endpoint, package)
+    notify(
+        clients.sns,
+        settings.topic_arn,
+        event="staging-failed",
+        package=package,
+        summary=f"{package.label} failed staging and was rejected; {restored}",
+        details={**details, "reason": reason, "staging": restored},
+    )
+    return f"failed: {package.label}: {reason}; {restored}"
+
+
+def _restore(
+    clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, failed: PackageVersion
+) -> str:
+    if endpoint.served_package and endpoint.served_package != failed.arn:
+        return f"staging still serves v{version_of(endpoint.served_package)}"
+    previous = endpoint.previous_package
+    if previous is None or previous == failed.arn:
+        return "no earlier good version to restore on staging"
+    good = describe_package(clients.sagemaker, previous)
+    if good.approval_status == lc.REJECTED:
+        return f"no earlier good version to restore on staging (v{good.version} was rejected)"
+    ep.serve(
+        clients.sagemaker,
+        project=settings.project_name,
+        placement=placement(settings),
+        package_arn=good.arn,
+        version=good.version,
+        role_arn=settings.execution_role_arn,
+        endpoint=endpoint,
+    )
+    return f"staging restored to v{good.version}"

@@ -1,0 +1,175 @@
+"""Check a staging endpoint: sample requests, well-formed predictions, latency, champion/challenger."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from modelops.deploy.errors import DeployError
+
+MAX_SAMPLES = 20  # enough to see a broken model or a slow one; bounded so a handler stays short
+_CONTENT_TYPE = "application/json"
+
+
+class SamplesUnavailableError(DeployError):
+    """The version names no sample payloads, or they cannot be read."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying one version on staging, with the numbers that decided it."""
+
+    passed: bool
+    problems: tuple[str, ...]
+    samples: int
+    max_latency_ms: float
+    latency_budget_ms: int
+    candidate_metric: float | None
+    champion_metric: float | None
+    champion_version: int | None
+    tolerance: float
+
+    def summary(self) -> str:
+        head = "passed" if self.passed else "failed: " + "; ".join(self.problems)
+        numbers = (
+            f"{self.samples} samples, max latency {self.max_latency_ms:.0f} ms "
+            f"(budget {self.latency_budget_ms} ms)"
+        )
+        if self.champion_version is not None:
+            numbers += (
+                f"; rmse {_fmt(self.candidate_metric)} vs production v{self.champion_version} "
+                f"{_fmt(self.champion_metric)} (tolerance {self.tolerance:.0%})"
+            )
+        else:
+            numbers += f"; rmse {_fmt(self.candidate_metric)}, no production version to compare"
+        return f"{head} ({numbers})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "problems": list(self.problems),
+            "samples": self.samples,
+            "max_latency_ms": round(self.max_latency_ms, 1),
+            "latency_budget_ms": self.latency_budget_ms,
+            "candidate_rmse": self.candidate_metric,
+            "champion_rmse": self.champion_metric,
+            "champion_version": self.champion_version,
+            "tolerance": self.tolerance,
+        }
+
+
+def load_payloads(s3: Any, uri: str) -> list[bytes]:
+    """Request bodies from one S3 object (JSON, or JSON Lines) or from every object under a prefix."""
+    if not uri.startswith("s3://"):
+        raise SamplesUnavailableError(f"sample payload URI {uri!r} is not an s3:// URI")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if key and not key.endswith("/"):
+        keys = [key]
+    else:
+        listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=MAX_SAMPLES)
+        keys = sorted(obj["Key"] for obj in listing.get("Contents", []) if not obj["Key"].endswith("/"))
+    bodies: list[bytes] = []
+    for object_key in keys:
+        raw = s3.get_object(Bucket=bucket, Key=object_key)["Body"].read()
+        bodies.extend(_split_bodies(raw))
+    if not bodies:
+        raise SamplesUnavailableError(f"no sample payloads under {uri}")
+    return bodies[:MAX_SAMPLES]
+
+
+def _split_bodies(raw: bytes) -> list[bytes]:
+    try:
+        json.loads(raw)
+        return [raw]
+    except ValueError:
+        return [line for line in raw.splitlines() if line.strip()]
+
+
+def verify(
+    runtime: Any,
+    endpoint_name: str,
+    payloads: list[bytes],
+    *,
+    latency_budget_ms: int,
+    candidate_metric: float | None,
+    champion_metric: float | None,
+    champion_version: int | None,
+    tolerance: float,
+) -> Verdict:
+    problems: list[str] = []
+    latencies: list[float] = []
+    for index, body in enumerate(payloads):
+        started = time.perf_counter()
+        try:
+            response = runtime.invoke_endpoint(
+                EndpointName=endpoint_name, Body=body, ContentType=_CONTENT_TYPE, Accept=_CONTENT_TYPE
+            )
+            answer = response["Body"].read()
+        except Exception as error:  # any invocation error is a verification finding, not a crash
+            problems.append(f"sample {index}: invocation failed: {error}")
+            continue
+        latencies.append((time.perf_counter() - started) * 1000.0)
+        problem = prediction_problem(answer)
+        if problem:
+            problems.append(f"sample {index}: {problem}")
+    worst = max(latencies, default=0.0)
+    if worst > latency_budget_ms:
+        problems.append(f"max latency {worst:.0f} ms exceeds the {latency_budget_ms} ms budget")
+    problems.extend(champion_problems(candidate_metric, champion_metric, champion_version, tolerance))
+    return Verdict(
+        passed=not problems,
+        problems=tuple(problems[:5]),
+        samples=len(payloads),
+        max_latency_ms=worst,
+        latency_budget_ms=latency_budget_ms,
+        candidate_metric=candidate_metric,
+        champion_metric=champion_metric,
+        champion_version=champion_version,
+        tolerance=tolerance,
+    )
+
+
+def prediction_problem(answer: bytes) -> str | None:
+    """None when ``answer`` is JSON holding at least one prediction, every one a finite number."""
+    try:
+        document = json.loads(answer)
+    except ValueError:
+        return f"response is not JSON: {answer[:80]!r}"
+    if isinstance(document, dict):
+        document = document.get("predictions", document.get("prediction"))
+    values = list(_leaves(document))
+    if not values:
+        return "response holds no predictions"
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return f"response holds a prediction that is not a finite number: {answer[:80]!r}"
+    return None
+
+
+def champion_problems(
+    candidate: float | None, champion: float | None, champion_version: int | None, tolerance: float
+) -> list[str]:
+    """The candidate's primary metric (lower is better) may exceed production's by at most ``tolerance``."""
+    if candidate is None:
+        return ["the version has no registered metric.rmse to compare"]
+    if champion is None or champion_version is None:
+        return []
+    limit = champion * (1.0 + tolerance)
+    if candidate > limit:
+        return [
+            f"rmse {candidate:.4g} is worse than production v{champion_version}'s {champion:.4g} by more "
+            f"than {tolerance:.0%} (limit {limit:.4g})"
+        ]
+    return []
+
+
+def _leaves(document: object) -> list[object]:
+    if isinstance(document, list):
+        return [leaf for item in document for leaf in _leaves(item)]
+    return [] if document is None else [document]
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
