@@ -37,7 +37,7 @@ setup: $(VENV)/.setup-stamp
 
 synth: setup
 	rm -rf cdk.out
-	$(CDK) synth --all --quiet -c stage=$(STAGE) >/dev/null
+	$(CDK) synth --quiet -c stage=$(STAGE) >/dev/null
 	@ls cdk.out/*.template.json
 
 lint: setup

@@ -50,24 +50,45 @@ class StageSettings:
     production_data_capture: bool = False
     verification_latency_budget_ms: int = 500
     champion_tolerance: float = 0.05  # a challenger's primary metric may be worse by at most this fraction
-    metric_threshold: float = 70.0  # the training pipeline's gate on the primary metric (RMSE; lower is better)
+    metric_threshold: float = (
+        70.0  # the training pipeline's gate on the primary metric (RMSE; lower is better)
+    )
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check(_PROJECT_NAME.match(self.project_name), "project_name", self.project_name,
-               "3-32 lower-case letters, digits and hyphens, starting with a letter")
-        _check(_GROUP_NAME.match(self.model_package_group_name), "model_package_group_name",
-               self.model_package_group_name,
-               "1-63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule)")
-        for name in ("training_instance_type", "processing_instance_type", "staging_instance_type",
-                     "production_instance_type"):
+        _check(
+            _PROJECT_NAME.match(self.project_name),
+            "project_name",
+            self.project_name,
+            "3-32 lower-case letters, digits and hyphens, starting with a letter",
+        )
+        _check(
+            _GROUP_NAME.match(self.model_package_group_name),
+            "model_package_group_name",
+            self.model_package_group_name,
+            "1-63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule)",
+        )
+        for name in (
+            "training_instance_type",
+            "processing_instance_type",
+            "staging_instance_type",
+            "production_instance_type",
+        ):
             value = getattr(self, name)
             _check(_INSTANCE_TYPE.match(value), name, value, "a SageMaker instance type such as ml.m5.large")
-        _check(1 <= self.production_instance_count <= 20, "production_instance_count",
-               str(self.production_instance_count), "an integer from 1 to 20")
+        _check(
+            1 <= self.production_instance_count <= 20,
+            "production_instance_count",
+            str(self.production_instance_count),
+            "an integer from 1 to 20",
+        )
         if self.notification_email is not None:
-            _check(_EMAIL.match(self.notification_email), "notification_email", self.notification_email,
-                   "an e-mail address such as ml-approvers@example.com")
+            _check(
+                _EMAIL.match(self.notification_email),
+                "notification_email",
+                self.notification_email,
+                "an e-mail address such as ml-approvers@example.com",
+            )
         for account in self.reader_account_ids:
             _check(_ACCOUNT_ID.match(account), "reader_account_ids", account, "12-digit AWS account IDs")
         if (self.sagemaker_project_name is None) != (self.sagemaker_project_id is None):
@@ -76,18 +97,34 @@ class StageSettings:
                 "(Studio lists resources under a project only with both tags)"
             )
         if self.sagemaker_project_name is not None:
-            _check(_SM_PROJECT_NAME.match(self.sagemaker_project_name), "sagemaker_project_name",
-                   self.sagemaker_project_name, "1-32 letters, digits and hyphens")
+            _check(
+                _SM_PROJECT_NAME.match(self.sagemaker_project_name),
+                "sagemaker_project_name",
+                self.sagemaker_project_name,
+                "1-32 letters, digits and hyphens",
+            )
         if self.sagemaker_project_id is not None:
-            _check(_SM_PROJECT_ID.match(self.sagemaker_project_id), "sagemaker_project_id",
-                   self.sagemaker_project_id, "'p-' followed by 12 lower-case letters or digits")
+            _check(
+                _SM_PROJECT_ID.match(self.sagemaker_project_id),
+                "sagemaker_project_id",
+                self.sagemaker_project_id,
+                "'p-' followed by 12 lower-case letters or digits",
+            )
         for name in ("staging_traffic_shifting", "production_traffic_shifting"):
             value = getattr(self, name)
             _check(value in TRAFFIC_SHIFTING_MODES, name, value, ", ".join(TRAFFIC_SHIFTING_MODES))
-        _check(10 <= self.verification_latency_budget_ms <= 60_000, "verification_latency_budget_ms",
-               str(self.verification_latency_budget_ms), "milliseconds from 10 to 60000")
-        _check(0.0 <= self.champion_tolerance <= 1.0, "champion_tolerance", str(self.champion_tolerance),
-               "a fraction from 0.0 to 1.0")
+        _check(
+            10 <= self.verification_latency_budget_ms <= 60_000,
+            "verification_latency_budget_ms",
+            str(self.verification_latency_budget_ms),
+            "milliseconds from 10 to 60000",
+        )
+        _check(
+            0.0 <= self.champion_tolerance <= 1.0,
+            "champion_tolerance",
+            str(self.champion_tolerance),
+            "a fraction from 0.0 to 1.0",
+        )
         _check(self.metric_threshold > 0, "metric_threshold", str(self.metric_threshold), "a positive number")
 
     @property
@@ -116,10 +153,20 @@ _DEFAULT = StageSettings()
 # Named stages. "default" is one account for everything; the others show the typical split.
 STAGES: dict[str, StageSettings] = {
     "default": _DEFAULT,
-    "dev": replace(_DEFAULT, stage="dev", project_name="modelops-dev", production_instance_count=1,
-                   staging_serverless=True),
-    "prod": replace(_DEFAULT, stage="prod", project_name="modelops-prod", production_data_capture=True,
-                    production_traffic_shifting="canary"),
+    "dev": replace(
+        _DEFAULT,
+        stage="dev",
+        project_name="modelops-dev",
+        production_instance_count=1,
+        staging_serverless=True,
+    ),
+    "prod": replace(
+        _DEFAULT,
+        stage="prod",
+        project_name="modelops-prod",
+        production_data_capture=True,
+        production_traffic_shifting="canary",
+    ),
 }
 
 

@@ -1,0 +1,294 @@
+"""The model registry: a SageMaker Model Package Group with the storage, key, topic and governance around it.
+
+Stateful pieces (group, buckets, key) are retained when the stack is deleted: model versions and their
+artifacts are the record of what was trained and served, and must outlive any stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from modelops import lifecycle
+
+# What a reader of the registry may do. CreateModel is listed because a cross-account reader deploys a
+# version by creating a model from the package ARN in its own account.
+_READ_ACTIONS = (
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:DescribeModelPackageGroup",
+    "sagemaker:ListModelPackages",
+    "sagemaker:ListTags",
+)
+_CROSS_ACCOUNT_READ_ACTIONS = (
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:DescribeModelPackageGroup",
+    "sagemaker:ListModelPackages",
+    "sagemaker:CreateModel",
+)
+# The SageMaker condition keys that carry the requested approval status and lifecycle stage.
+_APPROVAL_KEY = "sagemaker:ModelApprovalStatus"
+_STAGE_KEY = "sagemaker:ModelLifeCycle:stage"
+
+
+class ModelRegistry(Construct):
+    """A versioned, governed model registry.
+
+    Props:
+        model_package_group_name: the group's name (SageMaker's naming rule is checked by the stage settings).
+        description: shown in Studio next to the group.
+        reader_account_ids: accounts that may read versions and create models from them (cross-account
+            deployment); none by default, which means no resource policy at all.
+        notification_email: subscribed to the lifecycle topic when given (the address must confirm).
+        group_tags: extra tags on the group, e.g. the ``sagemaker:project-*`` tags that make Studio list it
+            under a SageMaker project.
+        noncurrent_version_retention: how long superseded artifact object versions are kept.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_package_group_name: str,
+        description: str,
+        reader_account_ids: Sequence[str] = (),
+        notification_email: str | None = None,
+        group_tags: dict[str, str] | None = None,
+        noncurrent_version_retention: cdk.Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+
+        self.key: kms.IKey = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the artifacts and notifications of model package group {model_package_group_name}",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+        self.access_log_bucket: s3.IBucket = s3.Bucket(
+            self,
+            "AccessLogBucket",
+            # S3 server access logging can only deliver to SSE-S3 buckets, not SSE-KMS ones.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            # Object ownership is left to CDK: it depends on whether logs are delivered through a bucket
+            # policy (the feature flag in cdk.json) or the legacy log-delivery ACL.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-old-access-logs",
+                    expiration=cdk.Duration.days(365),
+                    noncurrent_version_expiration=cdk.Duration.days(30),
+                )
+            ],
+        )
+
+        self.artifact_bucket: s3.IBucket = s3.Bucket(
+            self,
+            "ArtifactBucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix="artifact-bucket/",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-superseded-artifact-versions",
+                    noncurrent_version_expiration=noncurrent_version_retention or cdk.Duration.days(90),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                )
+            ],
+        )
+
+        self.topic: sns.ITopic = sns.Topic(
+            self,
+            "LifecycleTopic",
+            display_name=f"Model lifecycle: {model_package_group_name}",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if notification_email is not None:
+            self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
+        # CloudWatch alarms publish to the topic; they need the key to encrypt the message.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublishEncrypted",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
+        group = sagemaker.CfnModelPackageGroup(
+            self,
+            "Group",
+            model_package_group_name=model_package_group_name,
+            model_package_group_description=description,
+            model_package_group_policy=self._cross_account_policy(
+                model_package_group_name, reader_account_ids
+            ),
+            tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted((group_tags or {}).items())],
+        )
+        group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self._group = group
+        self.model_package_group_name: str = model_package_group_name
+        self.model_package_group_arn: str = group.attr_model_package_group_arn
+        # Versions are named <group>/<n>; IAM needs the package ARN pattern, not the group ARN.
+        self.model_package_arn_pattern: str = stack.format_arn(
+            service="sagemaker", resource="model-package", resource_name=f"{model_package_group_name}/*"
+        )
+
+    @staticmethod
+    def _cross_account_policy(group_name: str, account_ids: Sequence[str]) -> dict[str, object] | None:
+        if not account_ids:
+            return None
+        stack_partition = cdk.Aws.PARTITION
+        principals = [f"arn:{stack_partition}:iam::{account}:root" for account in account_ids]
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CrossAccountReadOnly",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principals},
+                    "Action": list(_CROSS_ACCOUNT_READ_ACTIONS),
+                    "Resource": [
+                        f"arn:{stack_partition}:sagemaker:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:"
+                        f"model-package-group/{group_name}",
+                        f"arn:{stack_partition}:sagemaker:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:"
+                        f"model-package/{group_name}/*",
+                    ],
+                }
+            ],
+        }
+
+    def acknowledge_version_wildcard(self, scope: Construct) -> None:
+        """cdk-nag: the only wildcard a registry policy needs is the version number of a package ARN."""
+        cdk.Validations.of(scope).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
+                f"<AWS::AccountId>:model-package/{self.model_package_group_name}/*]",
+                reason=(
+                    "Model package ARNs are <group>/<version> and versions are created after deployment, so "
+                    "they cannot be listed; the wildcard covers only the version number inside this one group "
+                    "of this account and region."
+                ),
+            )
+        )
+
+    @property
+    def _registry_resources(self) -> list[str]:
+        return [self.model_package_group_arn, self.model_package_arn_pattern]
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Describe and list the group's versions, and read their artifacts."""
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(_READ_ACTIONS), resource_arns=self._registry_resources
+        )
+        self.artifact_bucket.grant_read(grantee)
+        return grant
+
+    def grant_register(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Register new versions (pending approval only) and write their artifacts; no approval rights."""
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:CreateModelPackage"],
+            resource_arns=self._registry_resources,
+            conditions={"StringEqualsIfExists": {_APPROVAL_KEY: lifecycle.PENDING}},
+        )
+        self.artifact_bucket.grant_read_write(grantee)
+        return grant
+
+    def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Change a version's approval status and lifecycle stage (what an approver does in Studio)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:UpdateModelPackage"],
+            resource_arns=[self.model_package_arn_pattern],
+        )
+
+    def data_scientist_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
+        """Register and annotate versions; never approve them, never set the Production stage."""
+        resources = self._registry_resources
+        policy = iam.ManagedPolicy(
+            scope,
+            construct_id,
+            description=f"Data scientists of {self.model_package_group_name}: register, never approve or promote",
+            statements=[
+                iam.PolicyStatement(sid="ReadRegistry", actions=list(_READ_ACTIONS), resources=resources),
+                iam.PolicyStatement(
+                    sid="RegisterPendingVersions",
+                    actions=["sagemaker:CreateModelPackage"],
+                    resources=resources,
+                    conditions={"StringEqualsIfExists": {_APPROVAL_KEY: lifecycle.PENDING}},
+                ),
+                iam.PolicyStatement(
+                    sid="AnnotateVersionsInDevelopment",
+                    actions=["sagemaker:UpdateModelPackage"],
+                    resources=[self.model_package_arn_pattern],
+                    conditions={"StringEqualsIfExists": {_STAGE_KEY: lifecycle.STAGE_DEVELOPMENT}},
+                ),
+                # Explicit denies win over any allow another policy may add to the same role.
+                iam.PolicyStatement(
+                    sid="DenyApproval",
+                    effect=iam.Effect.DENY,
+                    actions=["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
+                    resources=resources,
+                    conditions={"StringEquals": {_APPROVAL_KEY: lifecycle.APPROVED}},
+                ),
+                iam.PolicyStatement(
+                    sid="DenyProductionStage",
+                    effect=iam.Effect.DENY,
+                    actions=["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
+                    resources=resources,
+                    conditions={"StringEquals": {_STAGE_KEY: lifecycle.STAGE_PRODUCTION}},
+                ),
+            ],
+        )
+        self.acknowledge_version_wildcard(policy)
+        return policy
+
+    def approver_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
+        """Approve or reject versions and promote a version to the Production stage."""
+        policy = iam.ManagedPolicy(
+            scope,
+            construct_id,
+            description=f"Approvers of {self.model_package_group_name}: approve, reject, promote to Production",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadRegistry", actions=list(_READ_ACTIONS), resources=self._registry_resources
+                ),
+                iam.PolicyStatement(
+                    sid="ApproveAndPromote",
+                    actions=["sagemaker:UpdateModelPackage"],
+                    resources=[self.model_package_arn_pattern],
+                    # IfExists: a plain approval carries no lifecycle; a lifecycle change may only name
+                    # Production (promotion) or Archived (retiring a version by hand).
+                    conditions={
+                        "StringEqualsIfExists": {
+                            _STAGE_KEY: [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
+                        }
+                    },
+                ),
+            ],
+        )
+        self.acknowledge_version_wildcard(policy)
+        return policy

@@ -1,0 +1,219 @@
+"""RegistryStack: the group, its storage, key, topic, governance policies and outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from infra.constructs.model_registry import ModelRegistry
+from tests.infra.synth import cfn_lint, synth, template
+
+READER = "111122223333"
+
+
+@pytest.fixture(scope="module")
+def default_template() -> Template:
+    return template(synth(), "-registry")
+
+
+@pytest.fixture(scope="module")
+def configured_template() -> Template:
+    context = {
+        "stage": "default",
+        "reader_account_ids": f"{READER},444455556666",
+        "notification_email": "ml-approvers@example.com",
+        "sagemaker_project_name": "churn-mlops",
+        "sagemaker_project_id": "p-abcdef123456",
+    }
+    return template(synth(context), "-registry")
+
+
+def _resources(t: Template, kind: str) -> list[dict[str, Any]]:
+    return list(t.find_resources(kind).values())
+
+
+def test_group_has_description_and_project_tags(configured_template: Template) -> None:
+    configured_template.has_resource_properties(
+        "AWS::SageMaker::ModelPackageGroup",
+        {
+            "ModelPackageGroupName": "diabetes-progression",
+            "ModelPackageGroupDescription": Match.string_like_regexp("approval deploys to staging"),
+            "Tags": Match.array_with(
+                [
+                    {"Key": "sagemaker:project-id", "Value": "p-abcdef123456"},
+                    {"Key": "sagemaker:project-name", "Value": "churn-mlops"},
+                ]
+            ),
+        },
+    )
+
+
+def test_group_without_readers_has_no_resource_policy(default_template: Template) -> None:
+    (group,) = _resources(default_template, "AWS::SageMaker::ModelPackageGroup")
+    assert "ModelPackageGroupPolicy" not in group["Properties"]
+    tag_keys = {tag["Key"] for tag in group["Properties"]["Tags"]}
+    assert "sagemaker:project-id" not in tag_keys
+
+
+def test_cross_account_readers_can_only_describe_list_and_create_models(
+    configured_template: Template,
+) -> None:
+    (group,) = _resources(configured_template, "AWS::SageMaker::ModelPackageGroup")
+    (statement,) = group["Properties"]["ModelPackageGroupPolicy"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "sagemaker:CreateModel",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:ListModelPackages",
+    ]
+    principals = json.dumps(statement["Principal"])
+    assert f"iam::{READER}:root" in principals and "iam::444455556666:root" in principals
+
+
+def test_stateful_resources_are_retained(default_template: Template) -> None:
+    for kind in ("AWS::SageMaker::ModelPackageGroup", "AWS::KMS::Key", "AWS::S3::Bucket"):
+        found = default_template.find_resources(kind)
+        assert found, kind
+        for resource in found.values():
+            assert resource["DeletionPolicy"] == "Retain", kind
+            assert resource["UpdateReplacePolicy"] == "Retain", kind
+
+
+def test_key_rotates(default_template: Template) -> None:
+    default_template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def _artifact_bucket(t: Template) -> dict[str, Any]:
+    buckets = [b for b in _resources(t, "AWS::S3::Bucket") if "LoggingConfiguration" in b["Properties"]]
+    assert len(buckets) == 1
+    return buckets[0]["Properties"]
+
+
+def test_artifact_bucket_is_encrypted_with_the_customer_key(default_template: Template) -> None:
+    props = _artifact_bucket(default_template)
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert "Fn::GetAtt" in rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    assert rule["BucketKeyEnabled"] is True
+
+
+def test_artifact_bucket_is_versioned_private_logged_and_expires_old_versions(
+    default_template: Template,
+) -> None:
+    props = _artifact_bucket(default_template)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == "artifact-bucket/"
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+
+
+def test_every_bucket_refuses_plain_http(default_template: Template) -> None:
+    policies = _resources(default_template, "AWS::S3::BucketPolicy")
+    assert len(policies) == len(_resources(default_template, "AWS::S3::Bucket"))
+    for policy in policies:
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        )
+
+
+def test_topic_is_encrypted_and_tls_only(default_template: Template) -> None:
+    (topic,) = _resources(default_template, "AWS::SNS::Topic")
+    assert "Fn::GetAtt" in topic["Properties"]["KmsMasterKeyId"]
+    (policy,) = _resources(default_template, "AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+    assert _resources(default_template, "AWS::SNS::Subscription") == []
+
+
+def test_email_subscription_when_configured(configured_template: Template) -> None:
+    configured_template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ml-approvers@example.com"}
+    )
+
+
+def _policy(t: Template, description_fragment: str) -> list[dict[str, Any]]:
+    for policy in _resources(t, "AWS::IAM::ManagedPolicy"):
+        if description_fragment in policy["Properties"]["Description"]:
+            return list(policy["Properties"]["PolicyDocument"]["Statement"])
+    raise LookupError(description_fragment)
+
+
+def test_data_scientists_register_pending_versions_but_cannot_approve_or_set_production(
+    default_template: Template,
+) -> None:
+    statements = {s["Sid"]: s for s in _policy(default_template, "Data scientists")}
+    register = statements["RegisterPendingVersions"]
+    assert register["Action"] == "sagemaker:CreateModelPackage"
+    assert register["Condition"] == {
+        "StringEqualsIfExists": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
+    }
+    deny_approval = statements["DenyApproval"]
+    assert deny_approval["Effect"] == "Deny"
+    assert deny_approval["Condition"] == {"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}}
+    deny_production = statements["DenyProductionStage"]
+    assert deny_production["Effect"] == "Deny"
+    assert sorted(deny_production["Action"]) == [
+        "sagemaker:CreateModelPackage",
+        "sagemaker:UpdateModelPackage",
+    ]
+    assert deny_production["Condition"] == {"StringEquals": {"sagemaker:ModelLifeCycle:stage": "Production"}}
+    allows = [s for s in statements.values() if s["Effect"] == "Allow"]
+    assert not any("Production" in json.dumps(s.get("Condition", {})) for s in allows)
+
+
+def test_approvers_may_approve_and_set_production_but_not_register(default_template: Template) -> None:
+    statements = {s["Sid"]: s for s in _policy(default_template, "Approvers")}
+    approve = statements["ApproveAndPromote"]
+    assert approve["Action"] == "sagemaker:UpdateModelPackage"
+    assert approve["Condition"] == {
+        "StringEqualsIfExists": {"sagemaker:ModelLifeCycle:stage": ["Production", "Archived"]}
+    }
+    actions = json.dumps([s["Action"] for s in statements.values()])
+    assert "CreateModelPackage" not in actions
+
+
+def test_outputs_name_group_bucket_and_topic(default_template: Template) -> None:
+    outputs = default_template.to_json()["Outputs"]
+    assert outputs["ModelPackageGroupName"]["Value"] == "diabetes-progression"
+    for name in ("ModelPackageGroupArn", "ArtifactBucketName", "LifecycleTopicArn", "ArtifactKeyArn"):
+        assert name in outputs
+
+
+def test_grants_return_grants_scoped_to_the_group() -> None:
+    stack = cdk.Stack(
+        cdk.App(), "GrantStack", env=cdk.Environment(account="123456789012", region="eu-west-1")
+    )
+    registry = ModelRegistry(stack, "Registry", model_package_group_name="churn", description="d")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    grants = [registry.grant_read(role), registry.grant_register(role), registry.grant_approve(role)]
+    assert all(isinstance(g, iam.Grant) and g.success for g in grants)
+    statements = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    document = json.dumps(statements)
+    assert ":sagemaker:eu-west-1:123456789012:model-package/churn/*" in document
+    assert '"sagemaker:UpdateModelPackage"' in document
+    assert "sagemaker:*" not in document
+
+
+def test_templates_pass_cfn_lint(tmp_path: Path) -> None:
+    synth(outdir=tmp_path)
+    result = cfn_lint(sorted(tmp_path.glob("*.template.json")))
+    assert result.returncode == 0, result.stdout + result.stderr
