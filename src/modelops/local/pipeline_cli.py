@@ -1,0 +1,147 @@
+"""``modelops local run-pipeline``: train, evaluate, gate and register a version with no Docker.
+
+Talks to whatever AWS the standard environment names: the embedded AWS when ``AWS_ENDPOINT_URL`` points
+at it, a real account otherwise. The group and bucket default to the outputs of the deployed registry
+stack (``<project>-registry``), so after a local or real deploy no flags are needed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from modelops import lifecycle
+from modelops.local.pipeline_runner import SERVING_FAULTS, PipelineRunError, run_local_pipeline
+from modelops.training_contract import HYPERPARAMETERS
+
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _stage_settings(stage: str) -> Any:
+    """``infra.config.settings_for(stage)``; infra/ is not an installed package, so load it by path."""
+    path = _REPO_ROOT / "infra" / "config.py"
+    spec = importlib.util.spec_from_file_location("modelops_stage_config", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise click.UsageError(f"cannot find the stage settings ({path}); run from a modelops checkout")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        return module.settings_for(stage)
+    except module.SettingsError as error:
+        raise click.BadParameter(str(error), param_hint="--stage") from None
+
+
+def _registry_output(project_name: str, key: str) -> str | None:
+    """An output of the deployed registry stack, or None when that stack is not deployed here."""
+    try:
+        stacks = boto3.client("cloudformation").describe_stacks(StackName=f"{project_name}-registry")[
+            "Stacks"
+        ]
+    except (ClientError, BotoCoreError):
+        return None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])} if stacks else {}
+    return outputs.get(key)
+
+
+def _range(name: str) -> click.IntRange:
+    _default, low, high = HYPERPARAMETERS[name]
+    return click.IntRange(low, high)
+
+
+@click.command("run-pipeline")
+@click.option("--stage", default="default", show_default=True, help="Stage whose settings give the defaults.")
+@click.option("--group", help="Model package group [default: the registry stack's, else the stage's].")
+@click.option(
+    "--bucket", envvar="MODELOPS_ARTIFACT_BUCKET", help="Artifact bucket [default: the registry stack's]."
+)
+@click.option("--threshold", type=float, help="Largest RMSE that passes the gate [default: the stage's].")
+@click.option(
+    "--approval-status",
+    type=click.Choice(lifecycle.APPROVAL_STATUSES),
+    default=lifecycle.PENDING,
+    show_default=True,
+    help="Approval status the version is registered with.",
+)
+@click.option("--n-estimators", type=_range("n_estimators"), help="Trees in the forest [default: 200].")
+@click.option("--max-depth", type=_range("max_depth"), help="Deepest a tree may grow [default: 6].")
+@click.option(
+    "--min-samples-leaf", type=_range("min_samples_leaf"), help="Fewest rows in a leaf [default: 5]."
+)
+@click.option(
+    "--serving-fault",
+    type=click.Choice(sorted(SERVING_FAULTS)),
+    help="Ship deliberately broken serving code (demo: a version that must fail staging verification).",
+)
+@click.option(
+    "--data",
+    "data_csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Input CSV (header row, 'target' column) [default: scikit-learn's bundled diabetes data].",
+)
+@click.option("--code-commit", help="Commit to record [default: git HEAD of this checkout].")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def run_pipeline(
+    stage: str,
+    group: str | None,
+    bucket: str | None,
+    threshold: float | None,
+    approval_status: str,
+    n_estimators: int | None,
+    max_depth: int | None,
+    min_samples_leaf: int | None,
+    serving_fault: str | None,
+    data_csv: Path | None,
+    code_commit: str | None,
+    as_json: bool,
+) -> None:
+    """Run preprocess -> train -> evaluate -> gate -> register here, and print the new version."""
+    settings = _stage_settings(stage)
+    group = group or _registry_output(settings.project_name, "ModelPackageGroupName")
+    group = group or settings.model_package_group_name
+    bucket = bucket or _registry_output(settings.project_name, "ArtifactBucketName")
+    if not bucket:
+        raise click.UsageError(
+            f"no artifact bucket: stack {settings.project_name}-registry is not deployed here; pass --bucket"
+        )
+    try:
+        run = run_local_pipeline(
+            boto3.client("sagemaker"),
+            boto3.client("s3"),
+            group=group,
+            bucket=bucket,
+            threshold=settings.metric_threshold if threshold is None else threshold,
+            project_name=settings.project_name,
+            approval_status=approval_status,
+            hyperparameters={
+                "n_estimators": n_estimators,
+                "max_depth": max_depth,
+                "min_samples_leaf": min_samples_leaf,
+            },
+            serving_fault=serving_fault,
+            data_csv=data_csv,
+            code_commit=code_commit,
+        )
+    except PipelineRunError as error:
+        raise click.ClickException(str(error)) from None
+    except (ClientError, BotoCoreError) as error:
+        raise click.ClickException(f"AWS call failed: {error}") from None
+    if as_json:
+        click.echo(
+            json.dumps(
+                {**run.__dict__, "metrics": dict(run.metrics), "hyperparameters": dict(run.hyperparameters)}
+            )
+        )
+        return
+    click.echo(run.model_package_arn)
+    click.echo("  " + "  ".join(f"{name}={value:.4f}" for name, value in run.metrics.items()))
+    click.echo(
+        f"  data_version={run.data_version}  approval={run.approval_status}  took={run.duration_s:.1f}s"
+    )
+    if run.serving_fault:
+        click.echo(f"  serving fault injected: {run.serving_fault}")
