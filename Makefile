@@ -21,19 +21,21 @@ help:
 	@echo "make deploy  cdk deploy --all into the current AWS account (STAGE=name)"
 
 check-prereqs:
+	@command -v $(PYTHON) >/dev/null || { echo "modelops needs Python >= 3.11 as $(PYTHON) on PATH; none found"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "modelops needs Python >= 3.11; found " + sys.version.split()[0])'
 	@command -v node >/dev/null || { echo "modelops needs Node.js >= 18 on PATH (for the CDK CLI and jsii); none found"; exit 1; }
 	@node -e 'const m=+process.versions.node.split(".")[0]; if (m<18) { console.log("modelops needs Node.js >= 18; found " + process.versions.node); process.exit(1) }'
 
 # Re-run only when what it installs from changes, so a warm `make setup` costs well under a second.
 $(VENV)/.setup-stamp: pyproject.toml constraints.txt package.json package-lock.json
-	@$(MAKE) --no-print-directory check-prereqs
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.setup-stamp
+# Prerequisites are checked every time, so a missing one is named in one line before anything starts.
+setup: check-prereqs
+	@$(MAKE) --no-print-directory $(VENV)/.setup-stamp
 
 synth: setup
 	rm -rf cdk.out
