@@ -93,6 +93,11 @@ def check_promote(version: ModelVersion, production: ModelVersion | None) -> Non
             f"version {version.version} is {state(version)}; only a version in {gate[0]}/{gate[1]} "
             "(verified on the staging endpoint) can be promoted to production"
         )
+    if lifecycle.META_STAGING_VERIFICATION not in version.properties:
+        raise IllegalTransitionError(
+            f"version {version.version} is {state(version)} but carries no staging verification record "
+            f"({lifecycle.META_STAGING_VERIFICATION}); only the staging verifier can pass a version"
+        )
     if production is not None and production.version > version.version:
         raise IllegalTransitionError(
             f"version {version.version} is older than production's version {production.version}; "
@@ -127,4 +132,9 @@ def check_rollback_target(target: ModelVersion, current: ModelVersion) -> None:
         raise IllegalTransitionError(
             f"version {target.version} is {state(target)}; a rollback target must be a former production "
             f"version ({lifecycle.STAGE_ARCHIVED}/{lifecycle.STATUS_RETIRED})"
+        )
+    if lifecycle.META_PRODUCTION_SERVED not in target.properties:
+        raise IllegalTransitionError(
+            f"version {target.version} never served production (no {lifecycle.META_PRODUCTION_SERVED} "
+            "record); a rollback goes back to a version production served"
         )
