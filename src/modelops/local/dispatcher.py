@@ -1,0 +1,234 @@
+"""EventBridge-to-Lambda, played locally: the rules of the synthesized templates, the handler code in-process.
+
+Each queued event is matched against every rule with moto's own pattern matcher (a wrong pattern fails here
+as it would in AWS); each Lambda target's ``Handler`` is imported by its dotted path and called with the
+event and a Lambda context, with the function's template ``Environment`` set for the call.
+
+Failures follow Lambda's asynchronous invocation (which is how EventBridge calls Lambda): a handler that
+raises is retried ``MaximumRetryAttempts`` times (2 unless an ``AWS::Lambda::EventInvokeConfig`` says
+otherwise), then the event goes to the function's ``DeadLetterConfig`` queue/topic or its ``OnFailure``
+destination, and is always recorded in ``dead_letters``. (A rule target's own DeadLetterConfig only
+receives events EventBridge could not deliver to Lambda at all, which cannot happen in-process.)
+
+Delivery modes, for testing idempotence: ``once`` (default), ``duplicated`` (every batch is delivered a
+second time after the first), ``reordered`` (every batch is delivered newest first).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from modelops.local.endpoint_clock import LOCK
+from modelops.local.events import Event
+from modelops.local.provision import Function, Rule
+
+DeliveryMode = Literal["once", "duplicated", "reordered"]
+DELIVERY_MODES: tuple[str, ...] = ("once", "duplicated", "reordered")
+
+
+class HandlerImportError(RuntimeError):
+    """A function's ``Handler`` does not name an importable ``module.function``."""
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"local/{self.aws_request_id}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event handed to one function: the outcome after Lambda's retries."""
+
+    event: Event
+    rule: str
+    function: str
+    attempts: int
+    error: str | None = None
+    dead_letter_arn: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        rules: list[Rule],
+        functions: dict[str, Function],
+        *,
+        region: str,
+        mode: DeliveryMode = "once",
+        base_environment: dict[str, str] | None = None,
+    ) -> None:
+        from moto.events.models import EventPattern
+
+        self.rules = rules
+        self.functions = functions
+        self.region = region
+        self.mode: DeliveryMode = mode
+        self.base_environment = dict(base_environment or {})
+        self._patterns = [(rule, EventPattern.load(json.dumps(rule.pattern))) for rule in rules]
+        self._queue: deque[Event] = deque()
+        self.deliveries: list[Delivery] = []
+        self.events: list[Event] = []
+
+    @property
+    def dead_letters(self) -> list[Delivery]:
+        return [d for d in self.deliveries if not d.ok]
+
+    def enqueue(self, event: Event) -> None:
+        """Accept an event (the SageMaker patches call this for every event they emit)."""
+        with LOCK:
+            self.events.append(event)
+            self._queue.append(event)
+
+    def pending(self) -> int:
+        with LOCK:
+            return len(self._queue)
+
+    def targets_for(self, event: Event) -> list[tuple[Rule, Function, str | None]]:
+        """The (rule, function, constant input) triples this event is routed to."""
+        routed = []
+        for rule, pattern in self._patterns:
+            if pattern.matches_event(event):
+                for arn, constant in zip(
+                    rule.function_arns, rule.inputs or (None,) * len(rule.function_arns), strict=True
+                ):
+                    function = self.functions.get(arn)
+                    if function is not None:
+                        routed.append((rule, function, constant))
+        return routed
+
+    def dispatch_pending(self) -> int:
+        """Deliver the events queued now (not those the handlers queue meanwhile); return deliveries made."""
+        with LOCK:
+            batch = list(self._queue)
+            self._queue.clear()
+        if self.mode == "reordered":
+            batch.reverse()
+        rounds = 2 if self.mode == "duplicated" else 1
+        made = 0
+        for _ in range(rounds):
+            for event in batch:
+                for rule, function, constant in self.targets_for(event):
+                    payload = json.loads(constant) if constant is not None else event
+                    self.deliveries.append(self.invoke(function, payload, rule.name))
+                    made += 1
+        return made
+
+    def invoke(self, function: Function, event: Event, rule_name: str = "") -> Delivery:
+        """Run one function on one event as Lambda's asynchronous invocation does (with retries)."""
+        error: str | None = None
+        attempts = 0
+        for attempts in range(1, function.max_retries + 2):
+            context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
+            try:
+                with self._environment(function):
+                    # Imported with the function's environment set: handlers read it at import time.
+                    handler = _load_handler(function.handler)
+                    handler(event, context)
+            except HandlerImportError:
+                raise
+            except Exception as exc:  # a handler error is the function's failure, as Lambda records it
+                error = f"{type(exc).__name__}: {exc}"
+                continue
+            return Delivery(event, rule_name, function.name, attempts)
+        dead_letter = function.dead_letter_arn or function.on_failure_arn
+        if dead_letter is not None:
+            self._send_dead_letter(dead_letter, function, event, error or "", attempts)
+        return Delivery(event, rule_name, function.name, attempts, error, dead_letter)
+
+    @contextmanager
+    def _environment(self, function: Function) -> Iterator[None]:
+        values = {
+            **self.base_environment,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            **function.environment,
+        }
+        saved = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _send_dead_letter(
+        self, arn: str, function: Function, event: Event, error: str, attempts: int
+    ) -> None:
+        _, _, service, region, account, resource = arn.split(":", 5)
+        if arn == function.on_failure_arn and arn != function.dead_letter_arn:
+            body = json.dumps(
+                {  # a Lambda destination receives an invocation record, not the bare event
+                    "version": "1.0",
+                    "requestContext": {
+                        "functionArn": f"{function.arn}:$LATEST",
+                        "condition": "RetriesExhausted",
+                        "approximateInvokeCount": attempts,
+                    },
+                    "requestPayload": event,
+                    "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+                    "responsePayload": {"errorMessage": error},
+                }
+            )
+        else:
+            body = json.dumps(event)
+        if service == "sqs":
+            from moto.sqs.models import sqs_backends
+
+            attributes = {
+                "ErrorMessage": {"DataType": "String", "StringValue": error[:256]},
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            }
+            sqs_backends[account][region].send_message(resource, body, message_attributes=attributes)
+        elif service == "sns":
+            from moto.sns.models import sns_backends
+
+            sns_backends[account][region].publish(body, arn=arn)
+
+
+_handlers: dict[str, Callable[..., Any]] = {}
+
+
+def _load_handler(dotted: str) -> Callable[..., Any]:
+    if dotted not in _handlers:
+        module_name, _, attribute = dotted.rpartition(".")
+        try:
+            handler = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise HandlerImportError(f"cannot import Lambda handler {dotted!r}: {exc}") from exc
+        _handlers[dotted] = handler
+    return _handlers[dotted]

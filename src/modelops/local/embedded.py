@@ -1,0 +1,182 @@
+"""The embedded AWS, in-process: moto with the SageMaker gaps filled, provisioned from ``cdk.out``.
+
+    with embedded_aws(Path("cdk.out")) as aws:
+        sm = aws.client("sagemaker")
+        ...                      # register, approve: events queue up
+        aws.settle()             # endpoint transitions run, handlers react, until nothing is left to do
+        aws.output("ArtifactBucketName")
+
+Only one embedded AWS runs per process at a time (moto's backends are process-wide).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from modelops.local.dispatcher import DeliveryMode, Dispatcher
+from modelops.local.endpoint_clock import CLOCK, FAULTS, EndpointClock, Faults
+from modelops.local.provision import Provisioned
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+DEFAULT_REGION = "us-east-1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class NotSettled(RuntimeError):
+    """Events or endpoint transitions were still pending when ``settle`` ran out of time or rounds."""
+
+
+class AlreadyRunning(RuntimeError):
+    """An embedded AWS is already running in this process."""
+
+
+class OutputNotFound(KeyError):
+    """No stack, or more than one, has an output of that name."""
+
+
+_active = False
+
+
+def apply_patches() -> None:
+    """Install every patch on moto (idempotent). Importing the patch modules imports moto's SageMaker."""
+    from modelops.local import endpoint_gaps, sagemaker_gaps
+
+    sagemaker_gaps.apply()
+    endpoint_gaps.apply()
+
+
+@dataclass
+class EmbeddedAWS:
+    region: str
+    account_id: str
+    dispatcher: Dispatcher
+    provisioned: Provisioned
+    endpoint_url: str | None = None  # set when serving over HTTP
+    faults: Faults = FAULTS
+    clock: EndpointClock = CLOCK
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        """Stack outputs resolved to local values, by stack name."""
+        return self.provisioned.outputs
+
+    def output(self, name: str) -> Any:
+        """The value of the output ``name``, which exactly one stack must declare."""
+        found = [outputs[name] for outputs in self.outputs.values() if name in outputs]
+        if len(found) != 1:
+            stacks = ", ".join(self.outputs) or "none"
+            raise OutputNotFound(f"{len(found)} stacks declare output {name!r} (stacks: {stacks})")
+        return found[0]
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` on this embedded AWS."""
+        import boto3
+
+        options: dict[str, Any] = {"region_name": self.region, **kwargs}
+        if self.endpoint_url is not None:
+            options.setdefault("endpoint_url", self.endpoint_url)
+        return boto3.client(service, **options)
+
+    def settle(self, timeout: float = 30.0, max_rounds: int = 1000) -> int:
+        """Run endpoint transitions as they fall due and dispatch events until nothing is pending.
+
+        Waits for transitions scheduled with a delay (up to ``timeout`` seconds); returns the number of
+        handler deliveries made; raises ``NotSettled`` if work remains after ``timeout`` or ``max_rounds``.
+        """
+        deadline = time.monotonic() + timeout
+        made = 0
+        for _ in range(max_rounds):
+            ran = self.clock.tick()
+            delivered = self.dispatcher.dispatch_pending()
+            made += delivered
+            if ran or delivered or self.dispatcher.pending():
+                continue
+            wait = self.clock.next_due_in()
+            if wait is None:
+                return made
+            if time.monotonic() + wait > deadline:
+                break
+            time.sleep(wait)
+        raise NotSettled(
+            f"still pending after settle: {self.dispatcher.pending()} events, {self.clock.pending()} endpoint "
+            "transitions (a handler that keeps emitting events, or a transition delay longer than the timeout)"
+        )
+
+
+def start(
+    cdk_out: Path | None,
+    region: str,
+    endpoint_delay_seconds: float,
+    delivery: DeliveryMode,
+    base_environment: dict[str, str] | None = None,
+) -> EmbeddedAWS:
+    """Patch moto, provision from the templates and wire the dispatcher (moto must be active already)."""
+    from modelops.local import events
+    from modelops.local.provision import provision
+    from modelops.local.templates import load_stacks
+
+    apply_patches()
+    CLOCK.clear()
+    CLOCK.delay_seconds = endpoint_delay_seconds
+    FAULTS.clear()
+    stacks = load_stacks(cdk_out) if cdk_out is not None and cdk_out.is_dir() else []
+    provisioned = provision(stacks, ACCOUNT_ID, region)
+    dispatcher = Dispatcher(
+        provisioned.rules,
+        provisioned.functions,
+        region=region,
+        mode=delivery,
+        base_environment=base_environment,
+    )
+    events.add_listener(dispatcher.enqueue)
+    return EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
+
+
+def stop(aws: EmbeddedAWS) -> None:
+    from modelops.local import events
+
+    events.remove_listener(aws.dispatcher.enqueue)
+    CLOCK.clear()
+    FAULTS.clear()
+
+
+@contextmanager
+def embedded_aws(
+    cdk_out: Path | None = Path("cdk.out"),
+    *,
+    region: str = DEFAULT_REGION,
+    endpoint_delay_seconds: float = 0.0,
+    delivery: DeliveryMode = "once",
+) -> Iterator[EmbeddedAWS]:
+    """Run the embedded AWS in this process for the duration of the block.
+
+    ``cdk_out``: a cloud assembly (or any folder of ``*.template.json``) to provision from; a missing folder
+    or None provisions nothing. Any boto3 client created inside the block talks to the emulator.
+    """
+    global _active
+    if _active:
+        raise AlreadyRunning("an embedded AWS is already running in this process; nest nothing")
+    from moto.core.decorator import mock_aws
+
+    # A real endpoint URL in the environment would send clients past the in-process emulator.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT_URL")}
+    environment.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": region, "AWS_REGION": region})
+    with mock.patch.dict(os.environ, environment, clear=True), mock_aws():
+        _active = True
+        aws = start(cdk_out, region, endpoint_delay_seconds, delivery)
+        try:
+            yield aws
+        finally:
+            stop(aws)
+            _active = False

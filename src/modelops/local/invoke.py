@@ -1,0 +1,93 @@
+"""InvokeEndpoint on the embedded AWS: the endpoint runs the model it really serves.
+
+Resolution follows what SageMaker hosts: endpoint -> its current endpoint config (the old one while an update
+is in progress) -> production variant -> model -> primary container, which is either ``ModelDataUrl`` +
+``Environment`` or a ``ModelPackageName`` whose ``InferenceSpecification.Containers[0]`` names the artifact.
+The model runs through ``modelops.local.inference.run_inference`` (the local serving code, imported lazily:
+it pulls in scikit-learn). A model that raises answers ``ModelError`` (HTTP 424) as SageMaker does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.exceptions import ServiceException
+from moto.sagemaker.models import SageMakerModelBackend
+
+_SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")
+
+
+class RuntimeValidationError(ServiceException):
+    code = "ValidationError"  # sagemaker-runtime's spelling of its validation error
+
+
+class ModelError(ServiceException):
+    code = "ModelError"
+
+
+def invoke(
+    backend: SageMakerModelBackend,
+    endpoint_name: str,
+    body: bytes,
+    content_type: str,
+    accept: str,
+    target_variant: str | None = None,
+) -> tuple[bytes, str, str]:
+    """(response body, content type, variant name); raises the error SageMaker would answer."""
+    endpoint = backend.endpoints.get(endpoint_name)
+    if endpoint is None:
+        raise RuntimeValidationError(f"Endpoint {endpoint_name} of account {backend.account_id} not found.")
+    if endpoint.endpoint_status not in _SERVING:
+        raise RuntimeValidationError(
+            f"Endpoint {endpoint_name} of account {backend.account_id} is not in service "
+            f"(status {endpoint.endpoint_status})."
+        )
+    config = backend.endpoint_configs[endpoint.endpoint_config_name]
+    variant = _pick_variant(config.production_variants, target_variant)
+    if variant is None:
+        raise RuntimeValidationError(
+            f"The variant {target_variant} does not exist on endpoint {endpoint_name}."
+        )
+    model = backend._models.get(variant["ModelName"])
+    if model is None:
+        raise ModelError(f"Model {variant['ModelName']} of endpoint {endpoint_name} no longer exists.")
+    container = model.primary_container or (model.containers[0] if model.containers else {})
+    model_data_url, environment = _resolve_container(backend, container)
+
+    from modelops.local.inference import run_inference
+
+    try:
+        out_body, out_type = run_inference(model_data_url, environment, body, content_type, accept)
+    except Exception as exc:  # any failure of the model code is the model's error, as in SageMaker
+        log_stream = (
+            f"arn:aws:logs:{backend.region_name}:{backend.account_id}:log-group:/aws/sagemaker/Endpoints/"
+            f"{endpoint_name}"
+        )
+        error = ModelError(
+            f'Received client error (400) from primary with message "{exc}". See {log_stream} '
+            f"in account {backend.account_id} for more information."
+        )
+        error.OriginalStatusCode = 400
+        error.OriginalMessage = str(exc)
+        error.LogStreamArn = log_stream
+        raise error from exc
+    return out_body, out_type, str(variant["VariantName"])
+
+
+def _pick_variant(variants: list[dict[str, Any]], target: str | None) -> dict[str, Any] | None:
+    if target is not None:
+        return next((v for v in variants if v["VariantName"] == target), None)
+    # SageMaker splits traffic by weight at random; locally the heaviest variant answers, so runs repeat.
+    return max(variants, key=lambda v: float(v.get("InitialVariantWeight", 1.0)), default=None)
+
+
+def _resolve_container(
+    backend: SageMakerModelBackend, container: dict[str, Any]
+) -> tuple[str, dict[str, str]]:
+    environment = dict(container.get("Environment") or {})
+    package_name = container.get("ModelPackageName")
+    if not package_name:
+        return str(container.get("ModelDataUrl", "")), environment
+    package = backend.describe_model_package(package_name)
+    spec = (package.inference_specification or {}).get("Containers") or [{}]
+    return str(spec[0].get("ModelDataUrl", "")), {**(spec[0].get("Environment") or {}), **environment}
