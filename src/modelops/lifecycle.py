@@ -62,6 +62,7 @@ def endpoint_name(project_name: str, environment: str) -> str:
         raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
     return f"{project_name}-{environment}"
 
+
 # Deployment records the deployer keeps in CustomerMetadataProperties. The guards need facts that outlive
 # ModelLifeCycle (which only holds the current stage): "passed staging" once the version is set to
 # Production, and "served production" once it is archived and later asked back by a rollback.

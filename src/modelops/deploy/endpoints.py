@@ -177,7 +177,8 @@ def serve(
         )
     except ClientError as error:
         # Another deployment won the race between our describe and this call.
-        if _code(error) == "ValidationException" and "in-progress" in str(error).lower():
+        message = str(error).lower()
+        if _code(error) == "ValidationException" and ("in-progress" in message or "status is" in message):
             raise EndpointBusyError(f"endpoint {endpoint.name} started updating; retry later") from error
         raise
     tags = list(tag)

@@ -1,0 +1,332 @@
+"""ApprovalDeployer: the EventBridge rules and Lambdas that turn registry events into deployments.
+
+One rule and one Lambda per event type (see ``modelops.deploy.handlers``), each with retries and a
+dead-letter queue watched by an alarm. The code is ``modelops.deploy`` and what it imports, built by
+``lambda_bundle`` at synth time; configuration reaches it only through environment variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import cast
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.lambda_bundle import HANDLER_PACKAGE, build_bundle
+from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.nag_ids import rendered_reference
+from modelops import lifecycle
+from modelops.deploy.events import ENDPOINT_STATE_CHANGE, PACKAGE_STATE_CHANGE, SOURCE
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime CDK 2.275 offers
+
+
+@dataclass(frozen=True)
+class _Route:
+    handler: str
+    description: str
+    detail_type: str
+    detail: Mapping[str, object]
+    timeout_seconds: int = 30
+
+
+class ApprovalDeployer(Construct):
+    """Rules on the default event bus for one model package group, and the deployer Lambdas they invoke.
+
+    Props:
+        registry: the group, its topic (notifications) and artifact bucket (sample payloads).
+        project_name: prefix of every model, endpoint config and endpoint the deployer may touch.
+        staging_endpoint_name / production_endpoint_name: the two endpoints it manages.
+        model_execution_role: the role SageMaker assumes to serve a model; the only role it may pass.
+        environment: the deployer settings (``modelops.deploy.settings`` names), added to every Lambda.
+        retry_attempts: how often EventBridge and Lambda retry an event whose handler fails (for instance
+            because the endpoint is busy) before it goes to the dead-letter queue.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        registry: ModelRegistry,
+        project_name: str,
+        staging_endpoint_name: str,
+        production_endpoint_name: str,
+        model_execution_role: iam.IRole,
+        environment: Mapping[str, str],
+        retry_attempts: int = 2,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        group = registry.model_package_group_name
+        self._stack = stack
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"modelops deployer Lambdas of {group}",
+        )
+        code = lambda_.Code.from_asset(str(build_bundle()))
+        package_change = {"ModelPackageGroupName": [group]}
+        routes = (
+            _Route(
+                "deploy_staging",
+                f"{group}: a version was approved -> deploy it to staging",
+                PACKAGE_STATE_CHANGE,
+                {**package_change, "ModelApprovalStatus": [lifecycle.APPROVED]},
+            ),
+            _Route(
+                "verify_staging",
+                f"{staging_endpoint_name} changed state -> verify what it serves",
+                ENDPOINT_STATE_CHANGE,
+                {"EndpointName": [staging_endpoint_name]},
+                timeout_seconds=120,
+            ),
+            _Route(
+                "deploy_production",
+                f"{group}: a version was promoted or rolled back to -> production",
+                PACKAGE_STATE_CHANGE,
+                {
+                    **package_change,
+                    "ModelLifeCycle": {
+                        "Stage": [lifecycle.STAGE_PRODUCTION],
+                        "StageStatus": [lifecycle.STATUS_APPROVED, lifecycle.STATUS_ROLLBACK_REQUESTED],
+                    },
+                },
+            ),
+            _Route(
+                "finalize_production",
+                f"{production_endpoint_name} changed state -> record the outcome",
+                ENDPOINT_STATE_CHANGE,
+                {"EndpointName": [production_endpoint_name]},
+            ),
+            _Route(
+                "notify_rejected",
+                f"{group}: a version was rejected -> notify approvers",
+                PACKAGE_STATE_CHANGE,
+                {**package_change, "ModelApprovalStatus": [lifecycle.REJECTED]},
+            ),
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        self.rules: dict[str, events.Rule] = {}
+        self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
+        for route in routes:
+            self._add_route(route, code, environment, registry, retry_attempts)
+        self._grant(
+            registry,
+            project_name,
+            (staging_endpoint_name, production_endpoint_name),
+            staging_endpoint_name,
+            model_execution_role,
+        )
+        # CDK makes each function depend on the role and its policy; the GetAtt of the role already orders
+        # the role first (cfn-lint W3005), so keep only the policy: no invocation before its permissions.
+        policy = cast(cdk.CfnElement, self.role.node.find_child("DefaultPolicy").node.default_child)
+        for function in self.functions.values():
+            cast(cdk.CfnResource, function.node.default_child).add_override(
+                "DependsOn", [stack.get_logical_id(policy)]
+            )
+
+    def _add_route(
+        self,
+        route: _Route,
+        code: lambda_.Code,
+        environment: Mapping[str, str],
+        registry: ModelRegistry,
+        retry_attempts: int,
+    ) -> None:
+        name = "".join(part.title() for part in route.handler.split("_"))
+        scope = Construct(self, name)
+        # SQS-managed encryption: EventBridge and Lambda can write to it without a key policy grant, and
+        # the queue holds only event envelopes (ARNs, names, statuses), never model data.
+        dlq = sqs.Queue(
+            scope,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        log_group = logs.LogGroup(
+            scope, "Logs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=cdk.RemovalPolicy.RETAIN
+        )
+        function = lambda_.Function(
+            scope,
+            "Function",
+            description=route.description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=f"{HANDLER_PACKAGE}.{route.handler}.handler",
+            code=code,
+            role=self.role,
+            memory_size=256,
+            timeout=cdk.Duration.seconds(route.timeout_seconds),
+            environment={
+                **environment,
+                "POWERTOOLS_SERVICE_NAME": "modelops-deployer",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_group=log_group,
+            # A failed asynchronous invocation (the handler raised) goes to the same queue as an event
+            # EventBridge could not deliver: one place to look, one alarm.
+            dead_letter_queue=dlq,
+            retry_attempts=retry_attempts,
+            max_event_age=cdk.Duration.hours(1),
+        )
+        log_group.grant_write(self.role)
+        rule = events.Rule(
+            scope,
+            "Rule",
+            description=route.description,
+            event_pattern=events.EventPattern(
+                source=[SOURCE], detail_type=[route.detail_type], detail=dict(route.detail)
+            ),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                function,
+                dead_letter_queue=dlq,
+                retry_attempts=retry_attempts,
+                max_event_age=cdk.Duration.hours(1),
+            )
+        )
+        alarm = cloudwatch.Alarm(
+            scope,
+            "DeadLetterAlarm",
+            alarm_description=f"{route.handler}: events failed and were dead-lettered; inspect the queue",
+            metric=dlq.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(5)),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(registry.topic))
+        self.functions[route.handler] = function
+        self.dead_letter_queues[route.handler] = dlq
+        self.rules[route.handler] = rule
+        self.dead_letter_alarms[route.handler] = alarm
+
+    def _arn(self, resource: str, name: str) -> str:
+        return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    def _grant(
+        self,
+        registry: ModelRegistry,
+        project: str,
+        endpoint_names: tuple[str, ...],
+        staging_endpoint_name: str,
+        model_execution_role: iam.IRole,
+    ) -> None:
+        endpoints = [self._arn("endpoint", name) for name in endpoint_names]
+        configs = self._arn("endpoint-config", f"{project}-*")
+        models = self._arn("model", f"{project}-*")
+        packages = registry.model_package_arn_pattern
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadVersions", actions=["sagemaker:DescribeModelPackage"], resources=[packages]
+            ),
+            # The deployer records stages and may reject a version that failed staging; it can never approve
+            # one, and never move one back to Development.
+            iam.PolicyStatement(
+                sid="RecordStages",
+                actions=["sagemaker:UpdateModelPackage"],
+                resources=[packages],
+                conditions={
+                    "StringEqualsIfExists": {
+                        "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
+                        "sagemaker:ModelLifeCycle:stage": [
+                            lifecycle.STAGE_STAGING,
+                            lifecycle.STAGE_PRODUCTION,
+                            lifecycle.STAGE_ARCHIVED,
+                        ],
+                    }
+                },
+            ),
+            iam.PolicyStatement(
+                sid="CreateModelsAndConfigs",
+                actions=[
+                    "sagemaker:CreateModel",
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:DescribeEndpointConfig",
+                ],
+                resources=[models, configs],
+            ),
+            iam.PolicyStatement(
+                sid="ManageEndpoints",
+                actions=[
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:UpdateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:DeleteEndpoint",
+                ],
+                resources=[*endpoints, configs],
+            ),
+            iam.PolicyStatement(
+                sid="TagWhatItServes",
+                actions=["sagemaker:AddTags", "sagemaker:ListTags"],
+                resources=[*endpoints, configs, models],
+            ),
+            iam.PolicyStatement(
+                sid="VerifyStaging",
+                actions=["sagemaker:InvokeEndpoint"],
+                resources=[self._arn("endpoint", staging_endpoint_name)],
+            ),
+            iam.PolicyStatement(
+                sid="PassModelExecutionRole",
+                actions=["iam:PassRole"],
+                resources=[model_execution_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        registry.topic.grant_publish(self.role)
+        registry.artifact_bucket.grant_read(self.role)  # sample payloads for verification
+        self._acknowledge(registry, project)
+
+    def _acknowledge(self, registry: ModelRegistry, project: str) -> None:
+        registry.acknowledge_version_wildcard(self.role)
+        prefix = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+        artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
+        reasons = {
+            f"Resource::{prefix}:endpoint-config/{project}-*": (
+                "Endpoint config names derive from each version's content and are created at run time; the "
+                f"wildcard is limited to this project's '{project}-' prefix in this account and region."
+            ),
+            f"Resource::{prefix}:model/{project}-*": (
+                "Model names derive from each version's content and are created at run time; the wildcard "
+                f"is limited to this project's '{project}-' prefix in this account and region."
+            ),
+            "Action::s3:GetObject*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
+            "Action::s3:GetBucket*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
+            "Action::s3:List*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
+            "Action::kms:GenerateDataKey*": (
+                "Topic.grant_publish on the registry's KMS-encrypted topic: SNS needs a data key from that one "
+                "key (the resource is the key's ARN, only the action name ends in a wildcard)."
+            ),
+            f"Resource::{artifacts}/*": (
+                "Sample payloads are written by each pipeline run under its own prefix of the registry's "
+                "artifact bucket; read access to that one bucket is what verification needs."
+            ),
+        }
+        for finding, reason in reasons.items():
+            cdk.Validations.of(self.role).acknowledge(
+                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
+        for queue in self.dead_letter_queues.values():
+            cdk.Validations.of(queue).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-SQS3",
+                    reason="This queue is itself the dead-letter queue of a rule target and a Lambda function.",
+                )
+            )

@@ -1,0 +1,86 @@
+"""CloudWatch alarms on a SageMaker endpoint, used as the rollback alarms of its blue/green updates.
+
+Alarm names are deterministic (``<endpoint>-5xx-errors``, ``<endpoint>-model-latency``) because
+UpdateEndpoint's AutoRollbackConfiguration refers to alarms by name, and the deployer Lambda receives
+these names through its environment.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+VARIANT = "AllTraffic"  # the variant name modelops.deploy.endpoints gives every endpoint config
+
+
+class EndpointAlarms(Construct):
+    """Errors and latency alarms on one endpoint variant.
+
+    Props:
+        endpoint_name: the endpoint (it need not exist yet: alarms on absent metrics stay OK).
+        latency_threshold: average model latency above which the endpoint is unhealthy.
+        error_threshold: 5XX responses per minute above which it is unhealthy (default: any).
+        topic: where alarm state changes are published, when given.
+
+    Both alarms need 2 breaching minutes out of 3, so a single slow request does not roll back a canary,
+    and treat missing data as OK: an idle endpoint is not a failing one.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str,
+        latency_threshold: cdk.Duration,
+        error_threshold: int = 0,
+        topic: sns.ITopic | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT}
+        # Plain strings, not the alarms' Ref tokens: the deployer's environment names them before they exist.
+        self.alarm_names: tuple[str, ...] = (f"{endpoint_name}-5xx-errors", f"{endpoint_name}-model-latency")
+        self.errors = cloudwatch.Alarm(
+            self,
+            "Errors",
+            alarm_name=self.alarm_names[0],
+            alarm_description=f"{endpoint_name} answers with server errors; rolls back a blue/green update",
+            metric=cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="Invocation5XXErrors",
+                dimensions_map=dimensions,
+                statistic="Sum",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=error_threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.latency = cloudwatch.Alarm(
+            self,
+            "Latency",
+            alarm_name=self.alarm_names[1],
+            alarm_description=f"{endpoint_name} model latency is over budget; rolls back a blue/green update",
+            # SageMaker reports ModelLatency in microseconds.
+            metric=cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="ModelLatency",
+                dimensions_map=dimensions,
+                statistic="Average",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=latency_threshold.to_milliseconds() * 1000,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if topic is not None:
+            for alarm in (self.errors, self.latency):
+                alarm.add_alarm_action(actions.SnsAction(topic))
+                alarm.add_ok_action(actions.SnsAction(topic))
