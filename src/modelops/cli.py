@@ -1,0 +1,365 @@
+"""``modelops``: the model registry from the command line. It parses arguments, calls the library, prints.
+
+Exit status: 0 done, 1 the operation failed (unknown version, illegal transition, AWS refused), 2 usage
+(bad option, malformed reference, missing reason). Errors are one line on stderr, never a traceback.
+AWS is reached through the default credential chain, or the embedded AWS when ``AWS_ENDPOINT_URL`` is set.
+Heavy imports (boto3, the embedded AWS) happen inside commands so ``modelops --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from modelops.registry import ModelRegistry
+
+DEFAULT_GROUP = "diabetes-progression"
+DEFAULT_PROJECT = "modelops"
+GROUP_ENV = "MODELOPS_MODEL_PACKAGE_GROUP"
+PROJECT_ENV = "MODELOPS_PROJECT"
+
+# Subgroups owned by other modules, imported only when used: name -> (module, attribute, short help).
+LAZY_GROUPS = {
+    "local": (
+        "modelops.local.commands",
+        "local",
+        "Run the embedded AWS (moto plus modelops' patches) on this machine.",
+    ),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Main(click.Group):
+    """The ``modelops`` group: lazy subgroups and one-line errors with the documented exit status."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_GROUPS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_GROUPS and name not in self.commands:
+            module_name, attribute, _ = LAZY_GROUPS[name]
+            try:
+                module = __import__(module_name, fromlist=[attribute])
+            except ImportError as error:
+                if (error.name or "").startswith("modelops"):
+                    raise click.ClickException(
+                        f"'modelops {name}' is not part of this installation ({error.name} is missing)"
+                    ) from None
+                raise click.ClickException(
+                    f"'modelops {name}' needs the embedded AWS ({error.name} is not installed); "
+                    "install it with: pip install 'modelops[local]'"
+                ) from None
+            command: click.Command = getattr(module, attribute)
+            return command
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing must not import the lazy groups: their help text is kept here instead.
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_GROUPS and name not in self.commands:
+                rows.append((name, LAZY_GROUPS[name][2]))
+            elif (command := self.commands.get(name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    # Click's own standalone mode prints usage errors on three lines; this keeps every error to one.
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            _fail(f"{error.format_message()}{where}", 2)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def _handled(function: F) -> F:
+    """Turn library and AWS errors into click errors: usage problems exit 2, failed operations exit 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+        from modelops.registry import (
+            InvalidMetadataError,
+            MalformedReferenceError,
+            ReasonRequiredError,
+            RegistryError,
+        )
+
+        try:
+            return function(*args, **kwargs)
+        except (MalformedReferenceError, ReasonRequiredError, InvalidMetadataError) as error:
+            raise click.UsageError(str(error)) from None
+        except RegistryError as error:
+            raise click.ClickException(str(error)) from None
+        except NoRegionError:
+            raise click.ClickException("no AWS region: pass --region or set AWS_DEFAULT_REGION") from None
+        except NoCredentialsError:
+            raise click.ClickException(
+                "no AWS credentials: configure the default chain (aws configure, AWS_PROFILE, a role), or "
+                "point AWS_ENDPOINT_URL at the embedded AWS (modelops local up)"
+            ) from None
+        except ClientError as error:
+            detail = error.response.get("Error", {})
+            raise click.ClickException(
+                f"AWS refused {error.operation_name}: {detail.get('Code')}: {detail.get('Message')}"
+            ) from None
+        except BotoCoreError as error:
+            raise click.ClickException(f"AWS call failed: {error}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _registry_options(function: F) -> F:
+    function = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        function
+    )
+    function = click.option("--region", default=None, help="AWS region (default: the credential chain's).")(
+        function
+    )
+    function = click.option(
+        "--group",
+        envvar=GROUP_ENV,
+        default=DEFAULT_GROUP,
+        show_default=True,
+        help=f"Model package group (env {GROUP_ENV}).",
+    )(function)
+    return function
+
+
+def _registry(group: str, region: str | None, *references: str | None) -> ModelRegistry:
+    import boto3
+
+    from modelops.registry import ModelRegistry, parse_reference
+
+    # A models:/<name>/... or ARN reference names its model; use it unless --group said otherwise.
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("group") == click.core.ParameterSource.DEFAULT:
+        named = {parse_reference(r).group for r in references if r is not None} - {None}
+        if len(named) == 1:
+            group = next(iter(named)) or group
+    client = boto3.session.Session(region_name=region).client("sagemaker")
+    return ModelRegistry(client, group)
+
+
+def _echo(as_json: bool, payload: Any, text: str) -> None:
+    from modelops import cli_format
+
+    click.echo(cli_format.as_json(payload) if as_json else text)
+
+
+def _metric_bounds(values: tuple[str, ...], option: str) -> dict[str, float]:
+    bounds = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        try:
+            bounds[name.strip()] = float(number)
+        except ValueError:
+            raise click.BadParameter(
+                f"{value!r} is not NAME=NUMBER (e.g. rmse=55)", param_hint=option
+            ) from None
+        if not name.strip():
+            raise click.BadParameter(f"{value!r} has no metric name (e.g. rmse=55)", param_hint=option)
+    return bounds
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="modelops")
+def main() -> None:
+    """Versions, stages and deployments of a SageMaker model registry.
+
+    References name a version: 7, latest, latest-approved, staging, production, a model package ARN,
+    models:/<name>/<version>, models:/<name>/latest or models:/<name>@<stage>.
+    """
+
+
+@main.command()
+@_registry_options
+@click.option(
+    "--status", "approval_status", type=click.Choice(["PendingManualApproval", "Approved", "Rejected"])
+)
+@click.option("--stage", type=click.Choice(["Development", "Staging", "Production", "Archived"]))
+@click.option("--stage-status", help="ModelLifeCycle.StageStatus, e.g. Passed or Deployed.")
+@click.option("--min", "minimum", multiple=True, metavar="METRIC=N", help="Lower bound on a metric.")
+@click.option("--max", "maximum", multiple=True, metavar="METRIC=N", help="Upper bound on a metric.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many (newest first).")
+@_handled
+def versions(
+    group: str,
+    region: str | None,
+    as_json: bool,
+    approval_status: str | None,
+    stage: str | None,
+    stage_status: str | None,
+    minimum: tuple[str, ...],
+    maximum: tuple[str, ...],
+    limit: int | None,
+) -> None:
+    """List versions, newest first, filtered by approval, stage and metric bounds."""
+    from modelops import cli_format
+
+    found = _registry(group, region).search_versions(
+        approval_status=approval_status,
+        stage=stage,
+        stage_status=stage_status,
+        metric_min=_metric_bounds(minimum, "--min"),
+        metric_max=_metric_bounds(maximum, "--max"),
+        limit=limit,
+    )
+    _echo(as_json, [v.to_dict() for v in found], cli_format.versions_table(found))
+
+
+@main.command()
+@click.argument("reference")
+@_registry_options
+@_handled
+def show(reference: str, group: str, region: str | None, as_json: bool) -> None:
+    """Show one version: approval, stage, metrics, hyperparameters, provenance."""
+    from modelops import cli_format
+
+    version = _registry(group, region, reference).get_version(reference)
+    _echo(as_json, version.to_dict(), cli_format.version_details(version))
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@_registry_options
+@_handled
+def diff(a: str, b: str, group: str, region: str | None, as_json: bool) -> None:
+    """Compare version B with version A: metrics (with deltas), hyperparameters, data, code, image, stage."""
+    from modelops import cli_format
+
+    result = _registry(group, region, a, b).diff_versions(a, b)
+    _echo(as_json, result.to_dict(), cli_format.diff_tables(result))
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why (kept as the ApprovalDescription).")
+@click.option("--override", is_flag=True, help="Approve a version that was rejected.")
+@_registry_options
+@_handled
+def approve(
+    reference: str, reason: str, override: bool, group: str, region: str | None, as_json: bool
+) -> None:
+    """Approve a version (this starts its staging deployment)."""
+    registry = _registry(group, region, reference)
+    before = registry.get_version(reference)
+    after = registry.approve_version(reference, reason, override=override)
+    _report(as_json, before, after, f"version {after.version}: {after.approval_status} ({reason.strip()})")
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why (kept as the ApprovalDescription).")
+@_registry_options
+@_handled
+def reject(reference: str, reason: str, group: str, region: str | None, as_json: bool) -> None:
+    """Reject a version."""
+    registry = _registry(group, region, reference)
+    before = registry.get_version(reference)
+    after = registry.reject_version(reference, reason)
+    _report(as_json, before, after, f"version {after.version}: {after.approval_status} ({reason.strip()})")
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why (kept as the StageDescription).")
+@_registry_options
+@_handled
+def promote(reference: str, reason: str, group: str, region: str | None, as_json: bool) -> None:
+    """Ask for production: a version that passed staging becomes Production/Approved."""
+    after = _registry(group, region, reference).promote_version(reference, reason)
+    _echo(
+        as_json,
+        after.to_dict(),
+        f"version {after.version}: {after.stage}/{after.stage_status}; the production deployment starts",
+    )
+
+
+@main.command()
+@click.option("--reason", required=True, help="Why (kept as the StageDescription).")
+@click.option("--to", "to", default=None, help="A retired version to go back to (default: the previous one).")
+@_registry_options
+@_handled
+def rollback(reason: str, to: str | None, group: str, region: str | None, as_json: bool) -> None:
+    """Redeploy the previous production version (or --to one)."""
+    target = _registry(group, region, to).rollback(reason, to=to)
+    _echo(
+        as_json,
+        target.to_dict(),
+        f"version {target.version}: {target.stage}/{target.stage_status}; production will be redeployed with it",
+    )
+
+
+@main.command()
+@click.argument("reference", required=False)
+@_registry_options
+@_handled
+def history(reference: str | None, group: str, region: str | None, as_json: bool) -> None:
+    """Who registered, approved and moved versions, when and why (one version, or all)."""
+    from modelops import cli_format
+
+    entries = _registry(group, region, reference).get_history(reference)
+    _echo(as_json, [e.to_dict() for e in entries], cli_format.history_table(entries))
+
+
+@main.command()
+@click.argument("reference")
+@_registry_options
+@_handled
+def resolve(reference: str, group: str, region: str | None, as_json: bool) -> None:
+    """Print the model package ARN a reference names."""
+    arn = _registry(group, region, reference).resolve(reference)
+    _echo(as_json, {"reference": reference, "arn": arn}, arn)
+
+
+@main.command()
+@click.option(
+    "--project",
+    envvar=PROJECT_ENV,
+    default=DEFAULT_PROJECT,
+    show_default=True,
+    help=f"Project name; endpoints are <project>-staging and <project>-production (env {PROJECT_ENV}).",
+)
+@_registry_options
+@_handled
+def status(project: str, group: str, region: str | None, as_json: bool) -> None:
+    """What each endpoint serves next to what the registry says, with drift flagged."""
+    from modelops import cli_format
+
+    statuses = _registry(group, region).get_endpoint_status(project)
+    _echo(as_json, [s.to_dict() for s in statuses], cli_format.status_table(statuses))
+
+
+def _report(as_json: bool, before: Any, after: Any, text: str) -> None:
+    if before == after and not as_json:
+        text = f"version {after.version} is already {after.approval_status}; nothing changed"
+    _echo(as_json, after.to_dict(), text)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m modelops.cli`
+    main(prog_name=os.path.basename(sys.argv[0]) or "modelops")
