@@ -29,8 +29,6 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from modelops.local import events
 from modelops.local.endpoint_clock import CLOCK, FAULTS
 
-# ThrottlingException is not in SageMaker's error model (AWS returns it anyway); moto warns on each one.
-warnings.filterwarnings("ignore", message=r"Exception\(ThrottlingException\)")
 
 NATIVE: dict[str, Any] = {
     "backend.create_endpoint": vars(SageMakerModelBackend)["create_endpoint"],
@@ -230,7 +228,9 @@ def _update_endpoint_response(self: SageMakerResponse) -> ActionResult:
 def _call_action(self: BaseResponse) -> Any:
     """Every API call: throttle if the switch says so; let due endpoint transitions happen first."""
     if FAULTS.take_throttle(self._get_action()):
-        return self.serialized(ActionResult(ThrottlingException("Rate exceeded")))
+        with warnings.catch_warnings():  # not in every service's error model (AWS sends it anyway): moto warns
+            warnings.simplefilter("ignore")
+            return self.serialized(ActionResult(ThrottlingException("Rate exceeded")))
     if self.service_name in ("sagemaker", "sagemaker-runtime"):
         CLOCK.tick()
     return NATIVE["BaseResponse.call_action"](self)

@@ -1,0 +1,113 @@
+"""``modelops local``: the embedded AWS on this machine (``up``), and the local pipeline run (``run-pipeline``,
+added by ``modelops.local.pipeline_cli``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from modelops.local.dispatcher import DELIVERY_MODES, Delivery
+
+local = click.Group("local", help="Run the whole lifecycle with no AWS account: the embedded AWS.")
+
+
+def _print_delivery(delivery: Delivery) -> None:
+    outcome = "ok" if delivery.ok else f"FAILED after {delivery.attempts} attempts: {delivery.error}"
+    where = f" -> dead letter {delivery.dead_letter_arn}" if delivery.dead_letter_arn else ""
+    click.echo(f"[{delivery.rule}] {delivery.event['detail-type']} -> {delivery.function}: {outcome}{where}")
+
+
+@local.command("up")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--cdk-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("cdk.out"),
+    show_default=True,
+    help="Synthesized templates to provision from (make synth writes them).",
+)
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option(
+    "--endpoint-delay",
+    type=click.FloatRange(0, 3600),
+    default=0.0,
+    show_default=True,
+    help="Seconds an endpoint spends Creating/Updating.",
+)
+@click.option(
+    "--delivery",
+    type=click.Choice(DELIVERY_MODES),
+    default="once",
+    show_default=True,
+    help="How events reach the Lambda handlers.",
+)
+def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: str) -> None:
+    """Serve the embedded AWS on 127.0.0.1 in the foreground until Ctrl-C."""
+    from modelops.local.server import LocalServer, ServerError
+
+    if not cdk_out.is_dir():
+        click.echo(
+            f"modelops local: no {cdk_out}/ (run `make synth`): starting with nothing provisioned", err=True
+        )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = LocalServer(
+        cdk_out,
+        port=port,
+        region=region,
+        endpoint_delay_seconds=endpoint_delay,
+        delivery=delivery,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+        on_delivery=_print_delivery,
+    )
+    started = time.perf_counter()
+    try:
+        aws = server.start()
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from None
+    provisioned = aws.provisioned
+    click.echo(
+        f"embedded AWS on {server.endpoint_url} (account {aws.account_id}, region {region}), "
+        f"started in {time.perf_counter() - started:.1f} s"
+    )
+    click.echo(
+        f"provisioned {len(provisioned.created)} resources, {len(provisioned.rules)} rules with "
+        f"{len(provisioned.functions)} Lambda handlers run in-process:"
+    )
+    for line in provisioned.created:
+        click.echo(f"  {line}")
+    if provisioned.not_provisioned or provisioned.problems:
+        click.echo("not provisioned:")
+        for line in provisioned.not_provisioned + provisioned.problems:
+            click.echo(f"  {line}")
+    click.echo("\nin another shell:")
+    click.echo(f"  export AWS_ENDPOINT_URL={server.endpoint_url}")
+    click.echo(f"  export AWS_DEFAULT_REGION={region}")
+    click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
+    click.echo("\nCtrl-C stops it.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        server.stop()
+
+
+def _add_run_pipeline() -> None:
+    # The pipeline helper's command lives in its own module; without scikit-learn it is simply absent.
+    try:
+        from modelops.local.pipeline_cli import run_pipeline
+    except ImportError:
+        return
+    local.add_command(run_pipeline)
+
+
+_add_run_pipeline()

@@ -1,0 +1,136 @@
+"""The embedded AWS as a server on 127.0.0.1: boto3, the AWS CLI and ``modelops`` reach it through the
+standard ``AWS_ENDPOINT_URL``.
+
+moto's server answers the API; the patches, the provisioning and the dispatcher are the in-process ones
+(same process, same backends); a background thread runs endpoint transitions and dispatches events
+continuously. The handlers run in this process too, their clients pointed at the server like any client.
+The synthesized stacks are also registered with the emulator's CloudFormation (outputs only), so code that
+reads a deployed stack's outputs (``describe_stacks``) finds them as it would after ``cdk deploy``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from modelops.local import embedded
+from modelops.local.dispatcher import DeliveryMode, Delivery
+
+SETTLE_INTERVAL_SECONDS = 0.05
+
+
+class ServerError(RuntimeError):
+    """The server could not start (port taken, address not available)."""
+
+
+class LocalServer:
+    """Start with ``start()``; stop with ``stop()``. One per process."""
+
+    def __init__(
+        self,
+        cdk_out: Path | None = Path("cdk.out"),
+        *,
+        port: int = 5000,
+        region: str = embedded.DEFAULT_REGION,
+        endpoint_delay_seconds: float = 0.0,
+        delivery: DeliveryMode = "once",
+        on_delivery: Callable[[Delivery], None] | None = None,
+    ) -> None:
+        self.cdk_out, self.port, self.region = cdk_out, port, region
+        self.endpoint_delay_seconds, self.delivery = endpoint_delay_seconds, delivery
+        self.on_delivery = on_delivery
+        self.aws: embedded.EmbeddedAWS | None = None
+        self._server: Any = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> embedded.EmbeddedAWS:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        try:
+            # Built here, not in the serving thread, so a taken port fails now with a clear error.
+            self._server = make_server(
+                "127.0.0.1",
+                self.port,
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+            )
+        except (OSError, SystemExit) as exc:
+            raise ServerError(f"cannot listen on 127.0.0.1:{self.port}: {exc}") from None
+        self.port = self._server.server_address[1]  # port 0 asks the system for a free one
+        base_environment = {"AWS_ENDPOINT_URL": self.endpoint_url, **embedded.FAKE_CREDENTIALS}
+        self.aws = embedded.start(
+            self.cdk_out,
+            self.region,
+            self.endpoint_delay_seconds,
+            self.delivery,
+            base_environment=base_environment,
+        )
+        self.aws.endpoint_url = self.endpoint_url
+        register_stack_outputs(self.aws)
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True),
+            threading.Thread(target=self._settle_forever, name="settle", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self.aws
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.aws is not None:
+            embedded.stop(self.aws)
+
+    def _settle_forever(self) -> None:
+        assert self.aws is not None
+        while not self._stopping.wait(SETTLE_INTERVAL_SECONDS):
+            try:
+                self.aws.clock.tick()
+                before = len(self.aws.dispatcher.deliveries)
+                self.aws.dispatcher.dispatch_pending()
+                if self.on_delivery is not None:
+                    for delivery in self.aws.dispatcher.deliveries[before:]:
+                        self.on_delivery(delivery)
+            except Exception as exc:  # keep serving: one broken handler import must not stop the emulator
+                print(f"modelops local: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def register_stack_outputs(aws: embedded.EmbeddedAWS) -> None:
+    """Make ``cloudformation describe-stacks`` answer with each stack's (local) outputs.
+
+    The stacks are created from a template holding only the outputs, as literals: the resources are
+    already provisioned, and moto's CloudFormation could not create them anyway.
+    """
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[aws.account_id][aws.region]
+    for stack_name, outputs in aws.outputs.items():
+        template = {
+            "Resources": {"Provisioned": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                name: {"Value": value if isinstance(value, str) else json.dumps(value)}
+                for name, value in outputs.items()
+            },
+        }
+        with warnings.catch_warnings():  # moto warns that it creates nothing for the placeholder: intended
+            warnings.simplefilter("ignore")
+            backend.create_stack(name=stack_name, template=json.dumps(template), parameters={})
