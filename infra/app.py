@@ -16,6 +16,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import SettingsError, StageSettings, settings_for
+from infra.stacks.pipeline_stack import PipelineStack
 from infra.stacks.registry_stack import RegistryStack
 
 # Settings a user may override one by one with ``-c name=value`` on top of the chosen stage.
@@ -76,6 +77,14 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         f"{prefix}-registry",
         settings=settings,
         description="modelops: model registry (group, artifacts, topic)",
+    )
+    PipelineStack(
+        app,
+        f"{prefix}-pipeline",
+        settings=settings,
+        registry=registry_stack.registry,
+        code_commit=str(app.node.try_get_context("code_commit") or "unrecorded"),
+        description="modelops: training pipeline (preprocess, train, evaluate, gate, register)",
     )
 
     for key, value in settings.resource_tags.items():

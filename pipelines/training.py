@@ -51,7 +51,7 @@ from sagemaker.mlops.workflow import (
 from sagemaker.serve.model_builder import ModelBuilder
 from sagemaker.train.model_trainer import ModelTrainer
 
-from infra.config import StageSettings, settings_for
+from infra.config import SettingsError, StageSettings, settings_for
 from modelops import lifecycle
 from modelops.training_contract import (
     CONTENT_TYPES,
@@ -69,6 +69,7 @@ from modelops.training_contract import (
 
 PROCESSING = "/opt/ml/processing"
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 
 
@@ -140,8 +141,14 @@ def get_pipeline(
     code: StepCode | None = None,
     input_data_uri: str | None = None,
     code_commit: str = "unrecorded",
+    approval_statuses: tuple[str, ...] = lifecycle.APPROVAL_STATUSES,
 ) -> Pipeline:
-    """The training pipeline of ``settings``' project; ``session`` decides the region and the bucket."""
+    """The training pipeline of ``settings``' project; ``session`` decides the region and the bucket.
+
+    ``role_arn`` runs the jobs; ``code`` locates the step scripts (default: under the bucket);
+    ``approval_statuses`` are the values the ``ModelApprovalStatus`` parameter accepts, the first is its
+    default. Raises PipelineDefinitionError for a location or status SageMaker would reject.
+    """
     bucket = session.default_bucket()
     region = session.boto_region_name
     code = code or StepCode.under(f"s3://{bucket}/pipelines/{pipeline_name(settings)}/code")
@@ -153,7 +160,14 @@ def get_pipeline(
         _check_s3(f"{label} code", uri)
     data_default = input_data_uri or f"s3://{bucket}/datasets/{settings.model_package_group_name}/"
     _check_s3("input data", data_default)
-    image = sklearn_image_uri(region)
+    if not _ROLE_ARN.match(role_arn):
+        raise PipelineDefinitionError(
+            f"invalid role ARN {role_arn!r}: expected arn:aws:iam::<account>:role/<name>"
+        )
+    try:
+        image = sklearn_image_uri(region)
+    except ValueError as error:
+        raise PipelineDefinitionError(str(error)) from None
 
     p_data = ParameterString("InputDataUrl", default_value=data_default)
     p_proc_type = ParameterString("ProcessingInstanceType", default_value=settings.processing_instance_type)
@@ -165,8 +179,13 @@ def get_pipeline(
         for name, (default, _low, _high) in HYPERPARAMETERS.items()
     }
     p_threshold = ParameterFloat("MetricThreshold", default_value=settings.metric_threshold)
+    unknown = [status for status in approval_statuses if status not in lifecycle.APPROVAL_STATUSES]
+    if not approval_statuses or unknown:
+        raise PipelineDefinitionError(
+            f"invalid approval statuses {list(approval_statuses)!r}: expected some of {list(lifecycle.APPROVAL_STATUSES)}"
+        )
     p_approval = ParameterString(
-        "ModelApprovalStatus", default_value=lifecycle.PENDING, enum_values=list(lifecycle.APPROVAL_STATUSES)
+        "ModelApprovalStatus", default_value=approval_statuses[0], enum_values=list(approval_statuses)
     )
     p_commit = ParameterString("CodeCommit", default_value=code_commit)
     parameters = [
@@ -359,6 +378,15 @@ def definition_json(pipeline: Pipeline) -> str:
         return str(pipeline.definition())
 
 
+def build_definition(
+    settings: StageSettings, *, region: str, bucket: str, role_arn: str, **options: Any
+) -> str:
+    """The definition JSON, built offline: ``get_pipeline`` on an OfflinePipelineSession, quietly."""
+    with _no_telemetry():
+        session = OfflinePipelineSession(region=region, bucket=bucket)
+        return definition_json(get_pipeline(settings, session, role_arn=role_arn, **options))
+
+
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
@@ -399,10 +427,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.print:
         parser.error("nothing to do: pass --print")
-    with _no_telemetry():
-        session = OfflinePipelineSession(region=args.region, bucket=args.bucket)
-        pipeline = get_pipeline(settings_for(args.stage), session, role_arn=args.role_arn)
-    sys.stdout.write(definition_json(pipeline))
+    try:
+        settings = settings_for(args.stage)
+        definition = build_definition(
+            settings, region=args.region, bucket=args.bucket, role_arn=args.role_arn
+        )
+    except (SettingsError, PipelineDefinitionError) as error:
+        parser.exit(2, f"pipelines.training: {error}\n")
+    sys.stdout.write(definition)
     sys.stdout.write("\n")
     return 0
 

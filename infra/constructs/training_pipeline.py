@@ -1,0 +1,306 @@
+"""The training pipeline as a CloudFormation resource, with its code as assets and its own role.
+
+The definition is built at synth time by ``pipelines.training.get_pipeline`` (SageMaker SDK v3, offline).
+The SDK needs concrete strings where CloudFormation has tokens (bucket names, role ARN, region), so the
+definition is built with unmistakable placeholders that are then swapped for the tokens; a placeholder
+left over fails synth rather than reaching SageMaker.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from infra.config import StageSettings
+from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.nag_ids import rendered_reference
+from modelops import lifecycle
+from modelops.training_contract import (
+    SKLEARN_IMAGE_ACCOUNTS,
+    SKLEARN_IMAGE_TAG,
+    SKLEARN_REPOSITORY,
+    sklearn_image_uri,
+)
+
+STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
+BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "pipeline-code"
+TRAIN_ARCHIVE_FILES = ("train.py", "inference.py")  # what the training container runs and ships
+
+# Placeholders: valid where the SDK checks shapes, impossible in a real account.
+_BUILD_REGION = "us-east-1"
+_ARTIFACT_BUCKET = "modelops-placeholder-artifact-bucket"
+_ASSET_BUCKET = "modelops-placeholder-asset-bucket"
+_ROLE_ARN = "arn:aws:iam::000000000000:role/modelops-placeholder-pipeline-role"
+
+
+class TrainingPipeline(Construct):
+    """A SageMaker Pipeline that trains, evaluates, gates and registers versions into ``registry``.
+
+    Props:
+        settings: the stage settings (group, instance types, threshold, SageMaker project tags).
+        registry: where versions are registered and artifacts are written.
+        registration_statuses: the approval statuses the pipeline may register with. The default, pending
+            only, is enforced twice: by the pipeline parameter's allowed values and by the role's IAM
+            condition, so no run can approve its own version past the human approver.
+        code_commit: the commit recorded on versions when an execution does not pass ``CodeCommit``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StageSettings,
+        registry: ModelRegistry,
+        registration_statuses: Sequence[str] = (lifecycle.PENDING,),
+        code_commit: str = "unrecorded",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        # Imported here: the SDK import costs seconds and only this construct needs it.
+        from pipelines.training import StepCode, build_definition
+
+        self.pipeline_name = f"{settings.project_name}-training"
+        self.preprocess_code = s3_assets.Asset(self, "PreprocessCode", path=str(STEPS_DIR / "preprocess.py"))
+        self.evaluate_code = s3_assets.Asset(self, "EvaluateCode", path=str(STEPS_DIR / "evaluate.py"))
+        self.train_code = s3_assets.Asset(self, "TrainCode", path=str(build_train_archive()))
+        # The scikit-learn image lives in an AWS account that differs per region: map it at deploy time.
+        images = cdk.CfnMapping(
+            self,
+            "ScikitLearnImageAccounts",
+            mapping={
+                region: {"account": account} for region, account in sorted(SKLEARN_IMAGE_ACCOUNTS.items())
+            },
+        )
+        image = (
+            f"{images.find_in_map(cdk.Aws.REGION, 'account')}.dkr.ecr.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}"
+            f"/{SKLEARN_REPOSITORY}:{SKLEARN_IMAGE_TAG}"
+        )
+        self._image_repository_arn = stack.format_arn(
+            service="ecr",
+            account=images.find_in_map(cdk.Aws.REGION, "account"),
+            resource="repository",
+            resource_name=SKLEARN_REPOSITORY,
+        )
+        self.role = self._execution_role(settings, registry, registration_statuses)
+
+        def placeholder_uri(asset: s3_assets.Asset) -> str:
+            # The SDK names the processing entry point after the file in the URI, so keep the asset's key.
+            return f"s3://{_ASSET_BUCKET}/{asset.s3_object_key}"
+
+        self.definition_template = build_definition(
+            settings,
+            region=_BUILD_REGION,
+            bucket=_ARTIFACT_BUCKET,
+            role_arn=_ROLE_ARN,
+            code=StepCode(
+                preprocess=placeholder_uri(self.preprocess_code),
+                evaluate=placeholder_uri(self.evaluate_code),
+                train_archive=placeholder_uri(self.train_code),
+            ),
+            input_data_uri=f"s3://{_ARTIFACT_BUCKET}/datasets/{settings.model_package_group_name}/",
+            code_commit=code_commit,
+            approval_statuses=tuple(registration_statuses),
+        )
+
+        replacements = [
+            (sklearn_image_uri(_BUILD_REGION), image),
+            (f'"SAGEMAKER_REGION": "{_BUILD_REGION}"', f'"SAGEMAKER_REGION": "{cdk.Aws.REGION}"'),
+            (f'"sagemaker_region": "{_BUILD_REGION}"', f'"sagemaker_region": "{cdk.Aws.REGION}"'),
+            (f"s3://{_ASSET_BUCKET}/", f"s3://{self.preprocess_code.s3_bucket_name}/"),
+            (_ARTIFACT_BUCKET, registry.artifact_bucket.bucket_name),
+            (_ROLE_ARN, self.role.role_arn),
+        ]
+        body = self.definition_template
+        for placeholder, value in replacements:
+            body = body.replace(placeholder, value)
+        for leftover in (_BUILD_REGION, _ARTIFACT_BUCKET, _ASSET_BUCKET, _ROLE_ARN):
+            if leftover in body:
+                raise ValueError(f"the pipeline definition still holds {leftover!r}; the SDK output changed")
+
+        tags = {**settings.resource_tags, **settings.sagemaker_project_tags}
+        self.pipeline = sagemaker.CfnPipeline(
+            self,
+            "Pipeline",
+            pipeline_name=self.pipeline_name,
+            pipeline_display_name=self.pipeline_name,
+            pipeline_description=(
+                f"Trains, evaluates and gates a model, then registers it in {settings.model_package_group_name}"
+            ),
+            pipeline_definition={"PipelineDefinitionBody": body},
+            role_arn=self.role.role_arn,
+            tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(tags.items())],
+        )
+
+    def _execution_role(
+        self, settings: StageSettings, registry: ModelRegistry, statuses: Sequence[str]
+    ) -> iam.Role:
+        """What the pipeline and the jobs it starts need, and nothing else."""
+        stack = cdk.Stack.of(self)
+        role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"Runs the {self.pipeline_name} pipeline and its processing and training jobs",
+        )
+        prefix = f"pipelines/{self.pipeline_name}/*"
+        registry.artifact_bucket.grant_read_write(role, prefix)
+        registry.artifact_bucket.grant_read(role, "datasets/*")
+        # Only the three code objects, not the whole CDK asset bucket that Asset.grant_read would open.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTheStepCode",
+                actions=["s3:GetObject"],
+                resources=[
+                    f"{asset.bucket.bucket_arn}/{asset.s3_object_key}"
+                    for asset in (self.preprocess_code, self.evaluate_code, self.train_code)
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RegisterVersionsInThisGroup",
+                actions=["sagemaker:CreateModelPackage"],
+                resources=[registry.model_package_group_arn, registry.model_package_arn_pattern],
+                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": list(statuses)}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RunTheStepJobs",
+                actions=[
+                    "sagemaker:CreateProcessingJob",
+                    "sagemaker:DescribeProcessingJob",
+                    "sagemaker:StopProcessingJob",
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource="processing-job", resource_name="*"),
+                    stack.format_arn(service="sagemaker", resource="training-job", resource_name="*"),
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PassThisRoleToTheJobs",
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="JobLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"/aws/sagemaker/{kind}:*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                    for kind in ("ProcessingJobs", "TrainingJobs")
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PullTheScikitLearnImage",
+                actions=[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                resources=[self._image_repository_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="JobMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+            )
+        )
+        self._acknowledge(role, registry, prefix)
+        return role
+
+    def _acknowledge(self, role: iam.Role, registry: ModelRegistry, prefix: str) -> None:
+        """cdk-nag findings on the execution role, each with why its wildcard is the narrowest possible."""
+        registry.acknowledge_version_wildcard(role)
+        artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
+        jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+        logs = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker"
+        read = (
+            "CDK's read grant on the registry's artifact bucket, limited to the prefixes the pipeline reads."
+        )
+        write = "CDK's read-write grant, limited to the pipeline's own prefix of the artifact bucket."
+        kms = "The registry's key only: the artifact bucket is KMS-encrypted (granted with the bucket)."
+        reasons = {
+            "Action::s3:GetObject*": read,
+            "Action::s3:GetBucket*": read,
+            "Action::s3:List*": read + " Step inputs are S3 prefixes, which the jobs list.",
+            "Action::s3:DeleteObject*": write + " A retried step overwrites its own outputs.",
+            "Action::s3:Abort*": write + " Aborts a failed multipart upload of a model artifact.",
+            "Action::kms:GenerateDataKey*": kms,
+            "Action::kms:ReEncrypt*": kms,
+            f"Resource::{artifacts}/{prefix}": "Every execution writes under its own execution ID below the "
+            "pipeline's prefix; IDs are created at run time.",
+            f"Resource::{artifacts}/datasets/*": "Training data sets are read from the datasets/ prefix only; "
+            "which file an execution reads is its InputDataUrl parameter.",
+            f"Resource::{jobs}:processing-job/*": "SageMaker Pipelines names each step's job at run time "
+            "(pipelines-<execution>-<step>-<suffix>); the actions are only create/describe/stop/tag.",
+            f"Resource::{jobs}:training-job/*": "SageMaker Pipelines names each step's job at run time; the "
+            "actions are only create/describe/stop/tag.",
+            f"Resource::{logs}/ProcessingJobs:*": "SageMaker writes every processing job's logs to this one "
+            "log group, one stream per job created at run time.",
+            f"Resource::{logs}/TrainingJobs:*": "SageMaker writes every training job's logs to this one log "
+            "group, one stream per job created at run time.",
+            "Resource::*": "ecr:GetAuthorizationToken has no resource type; cloudwatch:PutMetricData has none "
+            "either and is limited to SageMaker's namespaces by a condition.",
+        }
+        for finding, reason in reasons.items():
+            cdk.Validations.of(role).acknowledge(
+                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
+
+
+def build_train_archive() -> Path:
+    """``sourcedir.tar.gz`` for the training container, byte-identical for identical sources.
+
+    Fixed mtimes, owners and order, and a gzip header without a timestamp: the CDK asset hash (and so the
+    template) changes only when the code does.
+    """
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in TRAIN_ARCHIVE_FILES:
+            data = (STEPS_DIR / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    packed = gzip.compress(buffer.getvalue(), compresslevel=9, mtime=0)
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    target = BUILD_DIR / "sourcedir.tar.gz"
+    if not target.is_file() or target.read_bytes() != packed:
+        staging = BUILD_DIR / f".sourcedir.{os.getpid()}.tmp"
+        staging.write_bytes(packed)
+        os.replace(staging, target)  # atomic: parallel synths never see a half-written archive
+    return target
