@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from modelops import lifecycle
-from modelops.local import sagemaker_gaps
+from modelops.local.embedded import EmbeddedAWS
 from modelops.registry import ModelRegistry
 
 GROUP = "diabetes-progression"
-REGION = "us-east-1"
+REGION = "us-east-1"  # the embedded AWS's default region
 
 
 @pytest.fixture
-def sagemaker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        sagemaker_gaps.apply()
-        client = boto3.client("sagemaker", region_name=REGION)
-        client.create_model_package_group(ModelPackageGroupName=GROUP)
-        yield client
+def sagemaker(embedded_aws: EmbeddedAWS) -> Any:
+    """A SageMaker client on a fresh embedded AWS holding one empty model package group."""
+    client = embedded_aws.client("sagemaker")
+    client.create_model_package_group(ModelPackageGroupName=GROUP)
+    return client
 
 
 @pytest.fixture
