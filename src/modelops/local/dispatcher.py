@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from modelops.local.endpoint_clock import LOCK
 from modelops.local.events import Event
@@ -116,7 +116,7 @@ class Dispatcher:
         """The (rule, function, constant input) triples this event is routed to."""
         routed = []
         for rule, pattern in self._patterns:
-            if pattern.matches_event(event):
+            if pattern.matches_event(cast(Any, event)):
                 for arn, constant in zip(
                     rule.function_arns, rule.inputs or (None,) * len(rule.function_arns), strict=True
                 ):

@@ -86,7 +86,8 @@ class EmbeddedAWS:
         options: dict[str, Any] = {"region_name": self.region, **kwargs}
         if self.endpoint_url is not None:
             options.setdefault("endpoint_url", self.endpoint_url)
-        return boto3.client(service, **options)
+        factory: Any = boto3.client  # typed per service literal; the name here is a plain string
+        return factory(service, **options)
 
     def settle(self, timeout: float = 30.0, max_rounds: int = 1000) -> int:
         """Run endpoint transitions as they fall due and dispatch events until nothing is pending.

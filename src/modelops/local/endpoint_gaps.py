@@ -29,7 +29,6 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from modelops.local import events
 from modelops.local.endpoint_clock import CLOCK, FAULTS
 
-
 NATIVE: dict[str, Any] = {
     "backend.create_endpoint": vars(SageMakerModelBackend)["create_endpoint"],
     "backend.update_endpoint": vars(SageMakerModelBackend).get("update_endpoint"),
@@ -53,22 +52,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _emit(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
+def _emit(backend: Any, endpoint: Any) -> None:
     detail = events.endpoint_detail(endpoint.response_object, endpoint.tags)
     events.emit(events.ENDPOINT_STATE_CHANGE, backend.account_id, backend.region_name, [endpoint.arn], detail)
 
 
-def _set_status(backend: SageMakerModelBackend, endpoint: FakeEndpoint, status: str) -> None:
+def _set_status(backend: Any, endpoint: FakeEndpoint, status: str) -> None:
     endpoint.endpoint_status = status
     endpoint.last_modified_time = _now()
     _emit(backend, endpoint)
 
 
-def _still_there(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> bool:
+def _still_there(backend: Any, endpoint: Any) -> bool:
     return backend.endpoints.get(endpoint.endpoint_name) is endpoint
 
 
-def _not_found(backend: SageMakerModelBackend, name: str) -> ValidationError:
+def _not_found(backend: Any, name: str) -> ValidationError:
     arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
     return ValidationError(f"Could not find endpoint '{arn}'.")
 
@@ -77,14 +76,12 @@ def _not_found(backend: SageMakerModelBackend, name: str) -> ValidationError:
 
 
 def create_endpoint(
-    self: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]
-) -> FakeEndpoint:
+    self: Any, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]
+) -> Any:
     if endpoint_name in self.endpoints:
         arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
         raise ValidationError(f'Cannot create already existing endpoint "{arn}".')
-    endpoint: FakeEndpoint = NATIVE["backend.create_endpoint"](
-        self, endpoint_name, endpoint_config_name, tags
-    )
+    endpoint: Any = NATIVE["backend.create_endpoint"](self, endpoint_name, endpoint_config_name, tags)
     failure = FAULTS.take_endpoint_failure(endpoint_name)
     _set_status(self, endpoint, "Creating")
 
@@ -99,7 +96,7 @@ def create_endpoint(
 
 
 def update_endpoint(
-    self: SageMakerModelBackend,
+    self: Any,
     endpoint_name: str,
     endpoint_config_name: str,
     retain_all_variant_properties: bool = False,
@@ -213,7 +210,7 @@ def _validate_deployment_config(config: dict[str, Any] | None) -> None:
 # --- responses ----------------------------------------------------------------------------------------
 
 
-def _update_endpoint_response(self: SageMakerResponse) -> ActionResult:
+def _update_endpoint_response(self: Any) -> ActionResult:
     arn = self.sagemaker_backend.update_endpoint(
         endpoint_name=self._get_param("EndpointName"),
         endpoint_config_name=self._get_param("EndpointConfigName"),
@@ -225,10 +222,12 @@ def _update_endpoint_response(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"EndpointArn": arn})
 
 
-def _call_action(self: BaseResponse) -> Any:
+def _call_action(self: Any) -> Any:
     """Every API call: throttle if the switch says so; let due endpoint transitions happen first."""
     if FAULTS.take_throttle(self._get_action()):
-        with warnings.catch_warnings():  # not in every service's error model (AWS sends it anyway): moto warns
+        with (
+            warnings.catch_warnings()
+        ):  # not in every service's error model (AWS sends it anyway): moto warns
             warnings.simplefilter("ignore")
             return self.serialized(ActionResult(ThrottlingException("Rate exceeded")))
     if self.service_name in ("sagemaker", "sagemaker-runtime"):
@@ -236,7 +235,7 @@ def _call_action(self: BaseResponse) -> Any:
     return NATIVE["BaseResponse.call_action"](self)
 
 
-def _invoke_endpoint(self: SageMakerRuntimeResponse) -> Any:
+def _invoke_endpoint(self: Any) -> Any:
     from modelops.local import invoke
 
     name = self.path.split("/")[2]
@@ -263,6 +262,7 @@ def apply() -> None:
     """Install the patches (idempotent)."""
     for name, function in _BACKEND_METHODS.items():
         setattr(SageMakerModelBackend, name, function)
-    SageMakerResponse.update_endpoint = _update_endpoint_response
-    SageMakerRuntimeResponse.invoke_endpoint = _invoke_endpoint
-    BaseResponse.call_action = _call_action
+    # setattr: these replace (or add) methods on moto's classes, which mypy would refuse as assignments.
+    setattr(SageMakerResponse, "update_endpoint", _update_endpoint_response)  # noqa: B010
+    setattr(SageMakerRuntimeResponse, "invoke_endpoint", _invoke_endpoint)  # noqa: B010
+    setattr(BaseResponse, "call_action", _call_action)  # noqa: B010

@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from modelops.local.endpoint_clock import LOCK
 
@@ -121,7 +121,7 @@ def _deliver_to_event_bus(event: Event) -> None:
     if bus is None:
         return
     for rule in list(bus.rules.values()):
-        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(cast(Any, event)):
             continue
         for target in rule.targets:
             service = target["Arn"].split(":")[2]
@@ -137,7 +137,7 @@ def _deliver_to_event_bus(event: Event) -> None:
             message["time"] = (
                 datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
             )
-            one_target.send_to_targets(message)
+            one_target.send_to_targets(cast(Any, message))
 
 
 def _publish_to_topic(event: Event, target: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from moto.core.exceptions import ServiceException
-from moto.sagemaker.models import SageMakerModelBackend
 
 _SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")
 
@@ -24,9 +23,22 @@ class RuntimeValidationError(ServiceException):
 class ModelError(ServiceException):
     code = "ModelError"
 
+    def __init__(
+        self,
+        message: str,
+        original_status_code: int = 400,
+        original_message: str = "",
+        log_stream_arn: str = "",
+    ) -> None:
+        super().__init__(message)
+        # Serialized by the member names of sagemaker-runtime's ModelError shape.
+        self.OriginalStatusCode = original_status_code
+        self.OriginalMessage = original_message
+        self.LogStreamArn = log_stream_arn
+
 
 def invoke(
-    backend: SageMakerModelBackend,
+    backend: Any,
     endpoint_name: str,
     body: bytes,
     content_type: str,
@@ -63,14 +75,12 @@ def invoke(
             f"arn:aws:logs:{backend.region_name}:{backend.account_id}:log-group:/aws/sagemaker/Endpoints/"
             f"{endpoint_name}"
         )
-        error = ModelError(
+        raise ModelError(
             f'Received client error (400) from primary with message "{exc}". See {log_stream} '
-            f"in account {backend.account_id} for more information."
-        )
-        error.OriginalStatusCode = 400
-        error.OriginalMessage = str(exc)
-        error.LogStreamArn = log_stream
-        raise error from exc
+            f"in account {backend.account_id} for more information.",
+            original_message=str(exc),
+            log_stream_arn=log_stream,
+        ) from exc
     return out_body, out_type, str(variant["VariantName"])
 
 
@@ -81,9 +91,7 @@ def _pick_variant(variants: list[dict[str, Any]], target: str | None) -> dict[st
     return max(variants, key=lambda v: float(v.get("InitialVariantWeight", 1.0)), default=None)
 
 
-def _resolve_container(
-    backend: SageMakerModelBackend, container: dict[str, Any]
-) -> tuple[str, dict[str, str]]:
+def _resolve_container(backend: Any, container: dict[str, Any]) -> tuple[str, dict[str, str]]:
     environment = dict(container.get("Environment") or {})
     package_name = container.get("ModelPackageName")
     if not package_name:

@@ -153,7 +153,8 @@ class _Provisioner:
             for key in keep
             if key in props
         }
-        sqs_backends[self.account][self.region].create_queue(self.r.name_of(logical_id), **attributes)
+        backend: Any = sqs_backends[self.account][self.region]
+        backend.create_queue(self.r.name_of(logical_id), **attributes)
 
     def _topic(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.sns.models import sns_backends
@@ -191,7 +192,7 @@ class _Provisioner:
     def _group(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.sagemaker.models import sagemaker_backends
 
-        backend = sagemaker_backends[self.account][self.region]
+        backend: Any = sagemaker_backends[self.account][self.region]  # patched: has the policy calls
         name = self.r.name_of(logical_id)
         backend.create_model_package_group(
             name, props.get("ModelPackageGroupDescription", ""), props.get("Tags")
@@ -209,7 +210,8 @@ class _Provisioner:
         body = definition.get("PipelineDefinitionBody")
         if body is None:
             raise Unresolvable("PipelineDefinitionS3Location (a CDK asset the emulator does not hold)")
-        sagemaker_backends[self.account][self.region].create_pipeline(
+        backend: Any = sagemaker_backends[self.account][self.region]
+        backend.create_pipeline(
             self.r.name_of(logical_id),
             props.get("PipelineDisplayName") or self.r.name_of(logical_id),
             body,

@@ -79,14 +79,14 @@ def _validate_life_cycle(life_cycle: dict[str, Any] | None) -> None:
             )
 
 
-def _emit_package_event(backend: SageMakerModelBackend, package: ModelPackage) -> None:
+def _emit_package_event(backend: Any, package: Any) -> None:
     detail = events.model_package_detail(package.gen_response_object())
     events.emit(
         events.MODEL_PACKAGE_STATE_CHANGE, backend.account_id, backend.region_name, [package.arn], detail
     )
 
 
-def _find_package(backend: SageMakerModelBackend, name_or_arn: str) -> ModelPackage:
+def _find_package(backend: Any, name_or_arn: str) -> Any:
     key = backend.model_package_name_mapping.get(name_or_arn, name_or_arn)
     package = backend.model_packages.get(key)
     if package is None:
@@ -97,7 +97,7 @@ def _find_package(backend: SageMakerModelBackend, name_or_arn: str) -> ModelPack
 # --- ModelPackage -------------------------------------------------------------------------------------
 
 
-def _package_response(self: ModelPackage) -> dict[str, Any]:
+def _package_response(self: Any) -> dict[str, Any]:
     response: dict[str, Any] = NATIVE["ModelPackage.gen_response_object"](self)
     life_cycle = getattr(self, "model_life_cycle", None)
     if life_cycle:
@@ -109,7 +109,7 @@ def _package_response(self: ModelPackage) -> dict[str, Any]:
 
 
 def create_model_package_with_life_cycle(
-    self: SageMakerModelBackend, model_life_cycle: dict[str, Any] | None = None, **kwargs: Any
+    self: Any, model_life_cycle: dict[str, Any] | None = None, **kwargs: Any
 ) -> str:
     _validate_life_cycle(model_life_cycle)
     arn: str = self.create_model_package(**kwargs)
@@ -121,7 +121,7 @@ def create_model_package_with_life_cycle(
 
 
 def update_model_package(
-    self: SageMakerModelBackend,
+    self: Any,
     model_package_arn: str,
     model_approval_status: str | None = None,
     approval_description: str | None = None,
@@ -157,22 +157,20 @@ def update_model_package(
     return package.arn
 
 
-def delete_model_package(self: SageMakerModelBackend, model_package_name: str) -> None:
+def delete_model_package(self: Any, model_package_name: str) -> None:
     package = _find_package(self, model_package_name)
     del self.model_packages[package.arn]
     for key in [k for k, v in self.model_package_name_mapping.items() if v == package.arn]:
         del self.model_package_name_mapping[key]
 
 
-def _group_policies(self: SageMakerModelBackend) -> dict[str, str]:
+def _group_policies(self: Any) -> dict[str, str]:
     # Kept in the backend's __dict__ so moto's reset() forgets it with everything else.
     policies: dict[str, str] = self.__dict__.setdefault("model_package_group_policies", {})
     return policies
 
 
-def put_model_package_group_policy(
-    self: SageMakerModelBackend, model_package_group_name: str, resource_policy: str
-) -> str:
+def put_model_package_group_policy(self: Any, model_package_group_name: str, resource_policy: str) -> str:
     group = self.describe_model_package_group(model_package_group_name)
     try:
         document = json.loads(resource_policy)
@@ -184,7 +182,7 @@ def put_model_package_group_policy(
     return str(group.arn)
 
 
-def get_model_package_group_policy(self: SageMakerModelBackend, model_package_group_name: str) -> str:
+def get_model_package_group_policy(self: Any, model_package_group_name: str) -> str:
     group = self.describe_model_package_group(model_package_group_name)
     policy = _group_policies(self).get(group.model_package_group_name)
     if policy is None:
@@ -192,13 +190,13 @@ def get_model_package_group_policy(self: SageMakerModelBackend, model_package_gr
     return policy
 
 
-def delete_model_package_group_policy(self: SageMakerModelBackend, model_package_group_name: str) -> None:
+def delete_model_package_group_policy(self: Any, model_package_group_name: str) -> None:
     group = self.describe_model_package_group(model_package_group_name)
     if _group_policies(self).pop(group.model_package_group_name, None) is None:
         raise ValidationError(f"Cannot find resource policy for ModelPackageGroup {group.arn}.")
 
 
-def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
+def _get_resource_from_arn(self: Any, arn: str) -> Any:
     # A versioned package ARN is ".../model-package/<group>/<version>": moto's split on "/" crashed on it.
     if ":model-package/" in arn:
         package = self.model_packages.get(arn)
@@ -209,7 +207,7 @@ def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
     return NATIVE["backend._get_resource_from_arn"](self, arn)
 
 
-def add_tags(self: SageMakerModelBackend, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
     """AddTags overwrites the value of a key that is already there (moto appended a duplicate)."""
     resource = self._get_resource_from_arn(arn)
     given = {tag["Key"]: tag for tag in tags}
@@ -217,7 +215,7 @@ def add_tags(self: SageMakerModelBackend, arn: str, tags: list[dict[str, str]]) 
     return tags
 
 
-def search(self: SageMakerModelBackend, resource: Any = None, search_expression: Any = None) -> Any:
+def search(self: Any, resource: Any = None, search_expression: Any = None) -> Any:
     """Search, plus filters on ``ModelLifeCycle.*`` for model packages."""
     filters = (search_expression or {}).get("Filters") or []
     ours = [f for f in filters if str(f.get("Name", "")).startswith("ModelLifeCycle.")]
@@ -245,7 +243,7 @@ def _matches(package: dict[str, Any], search_filter: dict[str, Any]) -> bool:
 # --- responses ----------------------------------------------------------------------------------------
 
 
-def _create_model_package_response(self: SageMakerResponse) -> ActionResult:
+def _create_model_package_response(self: Any) -> ActionResult:
     kwargs = {_snake(name): self._get_param(name) for name in _CREATE_PARAMS}
     kwargs["certify_for_marketplace"] = self._get_param("CertifyForMarketplace", False)
     arn = create_model_package_with_life_cycle(
@@ -254,7 +252,7 @@ def _create_model_package_response(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"ModelPackageArn": arn})
 
 
-def _update_model_package_response(self: SageMakerResponse) -> ActionResult:
+def _update_model_package_response(self: Any) -> ActionResult:
     arn = self.sagemaker_backend.update_model_package(
         model_package_arn=self._get_param("ModelPackageArn"),
         model_approval_status=self._get_param("ModelApprovalStatus"),
@@ -267,24 +265,24 @@ def _update_model_package_response(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"ModelPackageArn": arn})
 
 
-def _delete_model_package_response(self: SageMakerResponse) -> EmptyResult:
+def _delete_model_package_response(self: Any) -> EmptyResult:
     self.sagemaker_backend.delete_model_package(self._get_param("ModelPackageName"))
     return EmptyResult()
 
 
-def _put_policy_response(self: SageMakerResponse) -> ActionResult:
+def _put_policy_response(self: Any) -> ActionResult:
     arn = self.sagemaker_backend.put_model_package_group_policy(
         self._get_param("ModelPackageGroupName"), self._get_param("ResourcePolicy")
     )
     return ActionResult({"ModelPackageGroupArn": arn})
 
 
-def _get_policy_response(self: SageMakerResponse) -> ActionResult:
+def _get_policy_response(self: Any) -> ActionResult:
     policy = self.sagemaker_backend.get_model_package_group_policy(self._get_param("ModelPackageGroupName"))
     return ActionResult({"ResourcePolicy": policy})
 
 
-def _delete_policy_response(self: SageMakerResponse) -> EmptyResult:
+def _delete_policy_response(self: Any) -> EmptyResult:
     self.sagemaker_backend.delete_model_package_group_policy(self._get_param("ModelPackageGroupName"))
     return EmptyResult()
 
@@ -315,4 +313,4 @@ def apply() -> None:
         setattr(SageMakerModelBackend, name, function)
     for name, function in _RESPONSE_METHODS.items():
         setattr(SageMakerResponse, name, function)
-    ModelPackage.gen_response_object = _package_response
+    setattr(ModelPackage, "gen_response_object", _package_response)  # noqa: B010 - mypy forbids assigning a method

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from modelops.local import embedded
-from modelops.local.dispatcher import DeliveryMode, Delivery
+from modelops.local.dispatcher import Delivery, DeliveryMode
 
 SETTLE_INTERVAL_SECONDS = 0.05
 
