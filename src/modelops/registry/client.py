@@ -336,9 +336,9 @@ class ModelRegistry:
         return summaries[0] if summaries else None
 
     def _latest_arn(self, *, approved: bool) -> str:
-        self.group_arn  # noqa: B018 - an unknown group is UnknownModelError, not "no versions"
         newest = self._newest_summary(approved=approved)
         if newest is None:
+            self.group_arn  # noqa: B018 - an unknown group is UnknownModelError, not "no versions"
             what = "approved version" if approved else "version"
             raise UnknownVersionError(f"model {self.group_name!r} has no {what} yet")
         return str(newest["ModelPackageArn"])
