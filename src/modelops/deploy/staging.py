@@ -106,8 +106,34 @@ def verify_staging(clients: Clients, settings: DeploySettings) -> str:
             summary=f"{package.label} passed staging and awaits promotion to production",
             details=verdict.as_dict(),
         )
-        return f"passed: {package.label}"
-    return _reject(clients, settings, endpoint, package, verdict.summary(), verdict.as_dict())
+        return f"passed: {package.label}; {_deploy_next(clients, settings)}"
+    outcome = _reject(clients, settings, endpoint, package, verdict.summary(), verdict.as_dict())
+    return f"{outcome}; {_deploy_next(clients, settings)}"
+
+
+def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
+    """Deploy the newest approved version if it is still waiting for staging.
+
+    An approval that arrived while the endpoint was busy was retried and may have ended in the dead-letter
+    queue; the endpoint settling is the moment it can go, so it is not left waiting for a person.
+    """
+    newest = clients.sagemaker.list_model_packages(
+        ModelPackageGroupName=settings.group_name,
+        ModelApprovalStatus=lc.APPROVED,
+        ModelPackageType="Versioned",
+        SortBy="CreationTime",
+        SortOrder="Descending",
+        MaxResults=1,
+    ).get("ModelPackageSummaryList", [])
+    if not newest:
+        return "no approved version waits for staging"
+    package = describe_package(clients.sagemaker, newest[0]["ModelPackageArn"])
+    if not awaits_staging(package) or package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED):
+        return "no approved version waits for staging"
+    endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
+    if endpoint is not None and endpoint.status in ep.BUSY:
+        return f"{package.label} waits: {settings.staging_endpoint} is {endpoint.status}"
+    return f"next: {deploy_staging(clients, settings, package.arn)}"
 
 
 def _verify(clients: Clients, settings: DeploySettings, package: PackageVersion) -> Verdict:

@@ -81,11 +81,14 @@ def load_payloads(s3: Any, uri: str) -> list[bytes]:
 
 
 def _split_bodies(raw: bytes) -> list[bytes]:
+    """One object, three layouts: a JSON list of request bodies, one JSON body, or JSON Lines."""
     try:
-        json.loads(raw)
-        return [raw]
+        document = json.loads(raw)
     except ValueError:
         return [line for line in raw.splitlines() if line.strip()]
+    if isinstance(document, list) and document and all(isinstance(item, dict) for item in document):
+        return [json.dumps(item).encode() for item in document]
+    return [raw]
 
 
 def verify(

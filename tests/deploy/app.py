@@ -1,0 +1,75 @@
+"""The registry and deployment stacks as one app, synthesized in-process for the deployment tests.
+
+``infra.app.build_app`` wires every stack of the project; these tests need only the two this area
+depends on, with cdk-nag attached exactly as ``build_app`` attaches it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.app import feature_flags, settings_from_context
+from infra.stacks.deployment_stack import DeploymentStack
+from infra.stacks.registry_stack import RegistryStack
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def build(
+    context: dict[str, Any] | None = None, outdir: Path | None = None
+) -> tuple[cdk.App, DeploymentStack]:
+    app = cdk.App(context={**feature_flags(), **(context or {})}, outdir=str(outdir) if outdir else None)
+    settings = settings_from_context(context or {})
+    registry = RegistryStack(app, f"{settings.project_name}-registry", settings=settings)
+    deployment = DeploymentStack(
+        app, f"{settings.project_name}-deployment", settings=settings, registry=registry.registry
+    )
+    for key, value in settings.resource_tags.items():
+        cdk.Tags.of(app).add(key, value)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return app, deployment
+
+
+def synth_to(outdir: Path, context: dict[str, Any] | None = None) -> Path:
+    """Synthesize (cdk-nag runs and raises on any finding) and return the cloud assembly folder."""
+    app, _ = build(context, outdir)
+    app.synth()
+    _publish_stack_outputs_as_exports(outdir)
+    return outdir
+
+
+def _publish_stack_outputs_as_exports(outdir: Path) -> None:
+    """Express ``Fn::GetStackOutput`` (weak cross-stack references) as ``Fn::ImportValue``.
+
+    CloudFormation resolves both to the producer stack's output value. The embedded AWS resolves
+    ImportValue today; until it learns GetStackOutput, this rewrite lets the deployer's environment
+    (the topic ARN) resolve to the same value CloudFormation would give it.
+    """
+    templates = {
+        p.name.removesuffix(".template.json"): json.loads(p.read_text())
+        for p in outdir.glob("*.template.json")
+    }
+    exports: list[tuple[str, str]] = []
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Fn::GetStackOutput"}:
+                ref = value["Fn::GetStackOutput"]
+                exports.append((ref["StackName"], ref["OutputName"]))
+                return {"Fn::ImportValue": f"{ref['StackName']}:{ref['OutputName']}"}
+            return {key: rewrite(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rewrite(item) for item in value]
+        return value
+
+    rewritten = {name: rewrite(template) for name, template in templates.items()}
+    for stack_name, output_name in exports:
+        rewritten[stack_name]["Outputs"][output_name]["Export"] = {"Name": f"{stack_name}:{output_name}"}
+    for name, template in rewritten.items():
+        (outdir / f"{name}.template.json").write_text(json.dumps(template, indent=1))

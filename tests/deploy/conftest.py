@@ -1,0 +1,212 @@
+"""The deployment flow on the embedded AWS: the synthesized stacks, real model artifacts, a notification inbox.
+
+Two versions' artifacts are trained once per session with the local pipeline runner (a good one, and one
+whose serving code answers NaN); each test uploads them into its own fresh embedded AWS and registers as
+many versions as it needs, with the metrics it needs, so tests stay independent and fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelops import lifecycle
+from modelops.local.embedded import EmbeddedAWS, embedded_aws
+from modelops.local.pipeline_runner import run_local_pipeline
+from modelops.registry import ModelRegistry
+from tests.deploy.app import synth_to
+
+GROUP = "diabetes-progression"
+PROJECT = "modelops"
+STAGING = lifecycle.endpoint_name(PROJECT, "staging")
+PRODUCTION = lifecycle.endpoint_name(PROJECT, "production")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A trained version's files and container spec, replayable into any embedded AWS."""
+
+    model_tar: bytes
+    samples: bytes
+    image: str
+    environment: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def deployment_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_to(tmp_path_factory.mktemp("deploy-cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def artifacts(deployment_cdk_out: Path) -> dict[str, Artifact]:
+    trained: dict[str, Artifact] = {}
+    with embedded_aws(deployment_cdk_out) as aws:
+        sm, s3 = aws.client("sagemaker"), aws.client("s3")
+        bucket = aws.output("ArtifactBucketName")
+        for name, fault in (("good", None), ("nan", "nan-predictions")):
+            run = run_local_pipeline(
+                sm, s3, group=GROUP, bucket=bucket, threshold=1000.0, serving_fault=fault
+            )
+            container = sm.describe_model_package(ModelPackageName=run.model_package_arn)[
+                "InferenceSpecification"
+            ]["Containers"][0]
+            trained[name] = Artifact(
+                model_tar=_read(s3, run.model_data_url),
+                samples=_read(s3, run.sample_payload_uri),
+                image=container["Image"],
+                environment=dict(container.get("Environment", {})),
+            )
+    return trained
+
+
+def _read(s3: Any, uri: str) -> bytes:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+@dataclass
+class World:
+    """One fresh embedded AWS with the deployment stack, and verbs to drive and observe it."""
+
+    aws: EmbeddedAWS
+    artifacts: dict[str, Artifact]
+    inbox_url: str
+    sagemaker: Any = field(init=False)
+    registry: ModelRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sagemaker = self.aws.client("sagemaker")
+        self.registry = ModelRegistry(self.sagemaker, GROUP)
+        self.bucket = self.aws.output("ArtifactBucketName")
+
+    # -- acting ------------------------------------------------------------------------------------
+    def register(self, rmse: float, artifact: str = "good") -> int:
+        """Register a version trained as ``artifact`` with ``rmse`` as its primary metric; its number."""
+        spec = self.artifacts[artifact]
+        s3 = self.aws.client("s3")
+        number = len(
+            self.sagemaker.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+        )
+        prefix = f"tests/v{number + 1}"
+        s3.put_object(Bucket=self.bucket, Key=f"{prefix}/model.tar.gz", Body=spec.model_tar)
+        s3.put_object(Bucket=self.bucket, Key=f"{prefix}/sample_payload.json", Body=spec.samples)
+        arn = self.sagemaker.create_model_package(
+            ModelPackageGroupName=GROUP,
+            ModelApprovalStatus=lifecycle.PENDING,
+            InferenceSpecification={
+                "Containers": [
+                    {
+                        "Image": spec.image,
+                        "ModelDataUrl": f"s3://{self.bucket}/{prefix}/model.tar.gz",
+                        "Environment": spec.environment,
+                    }
+                ],
+                "SupportedContentTypes": ["application/json"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            ModelLifeCycle={"Stage": lifecycle.STAGE_DEVELOPMENT, "StageStatus": lifecycle.STATUS_REGISTERED},
+            CustomerMetadataProperties={
+                lifecycle.META_METRIC_PREFIX + lifecycle.PRIMARY_METRIC: str(rmse),
+                lifecycle.META_SAMPLE_PAYLOAD: f"s3://{self.bucket}/{prefix}/sample_payload.json",
+                lifecycle.META_CODE_COMMIT: f"c0ffee{number + 1:04d}",
+            },
+        )["ModelPackageArn"]
+        return int(arn.rsplit("/", 1)[1])
+
+    def approve(self, version: int) -> None:
+        self.registry.approve_version(version, "reviewed the evaluation report")
+
+    def promote(self, version: int) -> None:
+        self.registry.promote_version(version, "better than production")
+
+    def set_life_cycle(self, version: int, stage: str, status: str) -> None:
+        """Change the stage as Studio would, bypassing the registry library's own guards."""
+        self.sagemaker.update_model_package(
+            ModelPackageArn=self.arn(version),
+            ModelLifeCycle={"Stage": stage, "StageStatus": status, "StageDescription": "set in Studio"},
+        )
+
+    def to_production(self, rmse: float) -> int:
+        """Register, approve, let staging verify, promote, let production finish; the version number."""
+        version = self.register(rmse)
+        self.approve(version)
+        self.settle()
+        self.promote(version)
+        self.settle()
+        return version
+
+    def settle(self) -> int:
+        return self.aws.settle(timeout=60)
+
+    # -- observing ---------------------------------------------------------------------------------
+    def arn(self, version: int) -> str:
+        return self.registry.get_version(version).arn
+
+    def state(self, version: int) -> tuple[str, str | None, str | None]:
+        """(approval status, stage, stage status) as SageMaker holds them now."""
+        package = self.sagemaker.describe_model_package(ModelPackageName=self.arn(version))
+        life = package.get("ModelLifeCycle") or {}
+        return package["ModelApprovalStatus"], life.get("Stage"), life.get("StageStatus")
+
+    def description(self, version: int) -> str:
+        package = self.sagemaker.describe_model_package(ModelPackageName=self.arn(version))
+        return str((package.get("ModelLifeCycle") or {}).get("StageDescription", ""))
+
+    def serves(self, endpoint_name: str) -> int | None:
+        """The version an endpoint really serves (its current config's model package), None if absent."""
+        try:
+            endpoint = self.sagemaker.describe_endpoint(EndpointName=endpoint_name)
+        except self.sagemaker.exceptions.ClientError:
+            return None
+        config = self.sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+        model = self.sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+        return int(model["Containers"][0]["ModelPackageName"].rsplit("/", 1)[1])
+
+    def endpoint_tag(self, endpoint_name: str, key: str = lifecycle.TAG_SERVED_PACKAGE) -> str | None:
+        arn = self.sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointArn"]
+        tags = {t["Key"]: t["Value"] for t in self.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+        return tags.get(key)
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every message published on the lifecycle topic since the last call, oldest first."""
+        sqs = self.aws.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.inbox_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                messages.append(json.loads(envelope["Message"]))
+                sqs.delete_message(QueueUrl=self.inbox_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        return [n for n in self.notifications() if n["event"] == kind]
+
+    def dead_letters(self, handler: str) -> list[Any]:
+        return [d for d in self.aws.dispatcher.dead_letters if handler.replace("_", "") in d.function.lower()]
+
+
+@pytest.fixture
+def world_options() -> dict[str, Any]:
+    """Options for the embedded AWS (override in a test module or with indirect parametrization)."""
+    return {}
+
+
+@pytest.fixture
+def world(
+    deployment_cdk_out: Path, artifacts: dict[str, Artifact], world_options: dict[str, Any]
+) -> Iterator[World]:
+    with embedded_aws(deployment_cdk_out, **world_options) as aws:
+        sqs, sns = aws.client("sqs"), aws.client("sns")
+        inbox = sqs.create_queue(QueueName="approvers-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=aws.output("LifecycleTopicArn"), Protocol="sqs", Endpoint=inbox_arn)
+        yield World(aws=aws, artifacts=artifacts, inbox_url=inbox)
