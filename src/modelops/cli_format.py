@@ -108,7 +108,7 @@ def status_table(statuses: Sequence[EndpointStatus]) -> str:
                 s.endpoint_status or "absent",
                 _package(s.served_arn),
                 _package(s.registry_arn),
-                "DRIFT" if s.drift else "ok",
+                "updating" if s.updating else "DRIFT" if s.drift else "ok",
             ]
             for s in statuses
         ),

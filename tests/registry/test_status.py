@@ -67,3 +67,28 @@ def test_status_flags_drift_and_missing_endpoints(registry: ModelRegistry, sagem
     assert statuses["staging"].registry_arn is None
     assert not statuses["staging"].drift
     assert statuses["production"].to_dict()["drift"] is True
+
+
+def test_staging_still_serving_the_promoted_version_is_not_drift(
+    registry: ModelRegistry, sagemaker: Any
+) -> None:
+    register(registry, 1)
+    promoted = walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+    serve(sagemaker, "staging", promoted.arn)
+    serve(sagemaker, "production", promoted.arn)
+    statuses = {s.environment: s for s in registry.get_endpoint_status(PROJECT)}
+    assert statuses["staging"].registry_arn is None
+    assert not statuses["staging"].drift
+    assert not statuses["production"].drift
+
+
+def test_production_serving_a_version_the_registry_took_out_is_drift(
+    registry: ModelRegistry, sagemaker: Any
+) -> None:
+    register(registry, 1)
+    version = walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+    serve(sagemaker, "production", version.arn)
+    registry.set_stage(1, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_RETIRED, "archived by hand in Studio")
+    (production,) = [s for s in registry.get_endpoint_status(PROJECT) if s.environment == "production"]
+    assert production.registry_arn is None
+    assert production.drift

@@ -237,6 +237,9 @@ class HistoryEntry:
         }
 
 
+ENDPOINT_TRANSITIONAL = ("Creating", "Updating", "SystemUpdating", "RollingBack")
+
+
 @dataclass(frozen=True)
 class EndpointStatus:
     """What one endpoint serves next to what the registry says the same environment holds."""
@@ -249,8 +252,21 @@ class EndpointStatus:
     registry_version: int | None
 
     @property
+    def updating(self) -> bool:
+        """The endpoint is being created or updated: what it serves is about to change."""
+        return self.endpoint_status in ENDPOINT_TRANSITIONAL
+
+    @property
     def drift(self) -> bool:
-        """True when the endpoint serves something other than what the registry records for the stage."""
+        """True when the endpoint serves something other than what the registry records for its stage.
+
+        Not judged while the endpoint is updating. A staging endpoint with no version in the Staging stage
+        is not drift: after a promotion it keeps serving the promoted version, which has left Staging.
+        """
+        if self.updating:
+            return False
+        if self.registry_arn is None and self.environment == "staging":
+            return False
         return self.served_arn != self.registry_arn
 
     def to_dict(self) -> dict[str, Any]:
@@ -261,5 +277,6 @@ class EndpointStatus:
             "served_arn": self.served_arn,
             "registry_arn": self.registry_arn,
             "registry_version": self.registry_version,
+            "updating": self.updating,
             "drift": self.drift,
         }
