@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,23 @@ _REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _stage_settings(stage: str) -> Any:
-    """``infra.config.settings_for(stage)``; infra/ is not an installed package, so load it by path."""
-    path = _REPO_ROOT / "infra" / "config.py"
-    spec = importlib.util.spec_from_file_location("modelops_stage_config", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise click.UsageError(f"cannot find the stage settings ({path}); run from a modelops checkout")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """``infra.config.settings_for(stage)``. infra/ is not an installed package: outside the checkout's
+    root (a console script's sys.path) it is loaded from this checkout by path."""
     try:
-        return module.settings_for(stage)
-    except module.SettingsError as error:
+        import infra.config as config
+    except ImportError:
+        path = _REPO_ROOT / "infra" / "config.py"
+        spec = importlib.util.spec_from_file_location("infra.config", path)
+        if spec is None or spec.loader is None or not path.is_file():
+            raise click.UsageError(
+                f"cannot find the stage settings ({path}); run from a modelops checkout"
+            ) from None
+        config = importlib.util.module_from_spec(spec)
+        sys.modules["infra.config"] = config  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(config)
+    try:
+        return config.settings_for(stage)
+    except config.SettingsError as error:
         raise click.BadParameter(str(error), param_hint="--stage") from None
 
 

@@ -131,9 +131,9 @@ def run_local_pipeline(
     params = _check_inputs(threshold, approval_status, hyperparameters, serving_fault, data_csv)
     _check_targets(sagemaker_client, s3_client, group, bucket)
     scripts = steps_dir()
-    pipeline_name = f"{project_name}-training-local"
-    execution_arn = _start_execution(sagemaker_client, pipeline_name, group)
-    execution_id = execution_arn.rsplit("/", 1)[-1]
+    execution_arn = _start_execution(sagemaker_client, project_name, group)
+    pipeline_name, execution_id = execution_arn.split(":pipeline/", 1)[1].split("/execution/")
+    # The deployed pipeline's layout (pipelines/<name>/<execution>/...), so both kinds of run look alike.
     prefix = f"pipelines/{pipeline_name}/{execution_id}"
 
     with tempfile.TemporaryDirectory(prefix="modelops-run-") as tmp:
@@ -244,32 +244,34 @@ def _check_targets(sagemaker_client: Any, s3_client: Any, group: str, bucket: st
         ) from None
 
 
-def _start_execution(sagemaker_client: Any, name: str, group: str) -> str:
+def _start_execution(sagemaker_client: Any, project_name: str, group: str) -> str:
     """Record the run as an execution of a pipeline, so the version names an execution ARN that exists.
 
-    Its own name (``<project>-training-local``), so a local run never touches the deployed pipeline.
+    The deployed ``<project>-training`` pipeline when there is one (the embedded AWS provisions it from
+    the synthesized template); otherwise a ``<project>-training-local`` pipeline created for the purpose.
     """
-    try:
-        sagemaker_client.describe_pipeline(PipelineName=name)
-    except ClientError:
-        account = sagemaker_client.describe_model_package_group(ModelPackageGroupName=group)[
-            "ModelPackageGroupArn"
-        ].split(":")[4]
-        definition = {
-            "Version": "2020-12-01",
-            "Metadata": {
-                "runner": "modelops local run-pipeline",
-                "steps": ["preprocess", "train", "evaluate"],
-            },
-            "Parameters": [],
-            "Steps": [],
-        }
-        sagemaker_client.create_pipeline(
-            PipelineName=name,
-            PipelineDefinition=json.dumps(definition),
-            PipelineDescription="Local runs of pipelines/steps (modelops local run-pipeline)",
-            RoleArn=f"arn:aws:iam::{account}:role/{name}",
-        )
+    for name in (f"{project_name}-training", f"{project_name}-training-local"):
+        try:
+            sagemaker_client.describe_pipeline(PipelineName=name)
+        except ClientError:
+            continue
+        return str(sagemaker_client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"])
+    account = sagemaker_client.describe_model_package_group(ModelPackageGroupName=group)[
+        "ModelPackageGroupArn"
+    ].split(":")[4]
+    definition = {
+        "Version": "2020-12-01",
+        "Metadata": {"runner": "modelops local run-pipeline", "steps": ["preprocess", "train", "evaluate"]},
+        "Parameters": [],
+        "Steps": [],
+    }
+    name = f"{project_name}-training-local"
+    sagemaker_client.create_pipeline(
+        PipelineName=name,
+        PipelineDefinition=json.dumps(definition),
+        PipelineDescription="Local runs of pipelines/steps (modelops local run-pipeline)",
+        RoleArn=f"arn:aws:iam::{account}:role/{name}",
+    )
     return str(sagemaker_client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"])
 
 
