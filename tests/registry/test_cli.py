@@ -231,3 +231,12 @@ def test_help_lists_every_command_without_importing_the_embedded_aws() -> None:
         "local",
     ):
         assert f"  {command} " in text
+
+
+def test_no_region_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/modelops-test-config")
+    result = run("resolve", "latest")
+    assert result.exit_code == 1
+    assert "no AWS region: pass --region" in error_line(result)
