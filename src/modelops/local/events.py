@@ -134,10 +134,14 @@ def _deliver_to_event_bus(event: Event) -> None:
             one_target.targets = [target]
             message = copy.deepcopy(event)
             # moto's SQS and Logs delivery formats "time" from epoch seconds.
-            message["time"] = (
-                datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-            )
-            one_target.send_to_targets(cast(Any, message))
+            sent_at = datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+            message["time"] = sent_at
+            transform = "InputTransformer" in target
+            if (
+                transform
+            ):  # moto's transformer also reads the ingestion time EventBridge keeps out of the event
+                message["ingestion-time"] = sent_at
+            one_target.send_to_targets(cast(Any, message), transform_input=transform)
 
 
 def _publish_to_topic(event: Event, target: dict[str, Any]) -> None:

@@ -72,7 +72,7 @@ def provision(stacks: list[Stack], account: str, region: str) -> Provisioned:
     result = Provisioned()
     exports: dict[str, Any] = {}
     for stack in stacks:
-        resolver = Resolver(stack, account, region, exports)
+        resolver = Resolver(stack, account, region, exports, result.outputs)
         resolver.plan()
         _Provisioner(stack, resolver, account, region, result).run()
         outputs: dict[str, Any] = {}

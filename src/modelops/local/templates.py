@@ -106,8 +106,16 @@ _NAME_PROPERTY = {
 class Resolver:
     """Resolves intrinsic functions of one stack against the physical resources planned so far."""
 
-    def __init__(self, stack: Stack, account: str, region: str, exports: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        account: str,
+        region: str,
+        exports: dict[str, Any],
+        outputs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.stack, self.account, self.region, self.exports = stack, account, region, exports
+        self.outputs = outputs if outputs is not None else {}  # earlier stacks' outputs, by stack name
         self.physical: dict[str, Physical] = {}
         self.names: dict[str, str] = {}
         self._pseudo = {
@@ -163,6 +171,8 @@ class Resolver:
         ((key, argument),) = value.items()
         handler = _INTRINSICS.get(key)
         if handler is None:
+            if key.startswith("Fn::"):
+                raise Unresolvable(f"{key} (not emulated)")
             return {key: self.resolve(argument)}
         return handler(self, argument)
 
@@ -205,6 +215,23 @@ class Resolver:
             raise Unresolvable(f"Fn::ImportValue {name}")
         return self.exports[name]
 
+    def _stack_output(self, argument: Any) -> Any:
+        # CDK's "weak" cross-stack references: {"StackName", "OutputName"[, "Region"]}.
+        reference = self.resolve(argument)
+        value = self.outputs.get(reference.get("StackName"), {}).get(reference.get("OutputName"))
+        if value is None:
+            raise Unresolvable(
+                f"Fn::GetStackOutput {reference.get('StackName')}.{reference.get('OutputName')}"
+            )
+        return value
+
+    def _find_in_map(self, argument: Any) -> Any:
+        name, top, second = (self.resolve(item) for item in argument)
+        try:
+            return self.stack.template["Mappings"][name][top][second]
+        except KeyError:
+            raise Unresolvable(f"Fn::FindInMap {name}.{top}.{second}") from None
+
     def _select(self, argument: Any) -> Any:
         index, items = argument
         return self.resolve(items)[int(self.resolve(index))]
@@ -224,6 +251,8 @@ _INTRINSICS = {
     "Fn::Join": lambda r, a: r._join(a),
     "Fn::Sub": lambda r, a: r._sub(a),
     "Fn::ImportValue": lambda r, a: r._import(a),
+    "Fn::GetStackOutput": lambda r, a: r._stack_output(a),
+    "Fn::FindInMap": lambda r, a: r._find_in_map(a),
     "Fn::Select": lambda r, a: r._select(a),
     "Fn::Split": lambda r, a: r._split(a),
 }

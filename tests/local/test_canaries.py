@@ -1,0 +1,128 @@
+"""Canaries: each fails loudly when moto starts doing natively what ``modelops.local`` patches in.
+
+When one fails, moto has caught up: check its behaviour against the SageMaker API reference, then delete
+the patch (and this canary) instead of patching over a native implementation.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import moto.events.notifications
+import pytest
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemakerruntime.models import SageMakerRuntimeBackend
+
+from modelops.local import endpoint_gaps, sagemaker_gaps
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+NATIVE: dict[str, Any] = {**sagemaker_gaps.NATIVE, **endpoint_gaps.NATIVE}
+
+
+@pytest.fixture
+def backend() -> SageMakerModelBackend:
+    native = SageMakerModelBackend(REGION, ACCOUNT)
+    native.create_model_package_group("g", "canary")
+    return native
+
+
+def package(backend: SageMakerModelBackend) -> str:
+    arn: str = backend.create_model_package(
+        model_package_name=None,
+        model_package_group_name="g",
+        model_package_description=None,
+        inference_specification={"Containers": []},
+        validation_specification=None,
+        source_algorithm_specification=None,
+        certify_for_marketplace=False,
+        tags=None,
+        model_approval_status=None,
+        metadata_properties=None,
+        model_metrics=None,
+        client_token=None,
+        customer_metadata_properties={"kept": "1"},
+        drift_check_baselines=None,
+        domain=None,
+        task=None,
+        sample_payload_url=None,
+        additional_inference_specifications=None,
+    )
+    return arn
+
+
+@pytest.mark.parametrize(
+    "api",
+    [
+        "response.update_endpoint",
+        "backend.update_endpoint",
+        "response.delete_model_package",
+        "response.put_model_package_group_policy",
+        "response.get_model_package_group_policy",
+        "response.delete_model_package_group_policy",
+    ],
+)
+def test_moto_still_lacks_the_api(api: str) -> None:
+    assert NATIVE[api] is None, f"moto now implements {api}: compare it with the patch and drop the patch"
+
+
+def test_moto_still_ignores_model_life_cycle_on_create_and_update() -> None:
+    assert "ModelLifeCycle" not in inspect.getsource(NATIVE["response.create_model_package"])
+    assert "model_life_cycle" not in inspect.signature(NATIVE["backend.update_model_package"]).parameters
+    assert "ModelLifeCycle" not in inspect.getsource(NATIVE["ModelPackage.gen_response_object"])
+
+
+def test_moto_update_model_package_still_wipes_metadata_it_is_not_given(
+    backend: SageMakerModelBackend,
+) -> None:
+    arn = package(backend)
+    NATIVE["backend.update_model_package"](backend, arn, "Approved", None, None, [], None)
+
+    assert backend.model_packages[arn].customer_metadata_properties is None
+
+
+def test_moto_still_crashes_resolving_a_model_package_arn_for_tags(backend: SageMakerModelBackend) -> None:
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        NATIVE["backend._get_resource_from_arn"](
+            backend, f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/g/1"
+        )
+
+
+def test_moto_add_tags_still_appends_a_duplicate_key(backend: SageMakerModelBackend) -> None:
+    arn = backend.model_package_groups["g"].arn
+    for value in ("1", "2"):
+        NATIVE["backend.add_tags"](backend, arn, [{"Key": "k", "Value": value}])
+
+    assert [t["Value"] for t in backend.model_package_groups["g"].tags] == ["1", "2"]
+
+
+def test_moto_search_still_rejects_model_life_cycle_filters(backend: SageMakerModelBackend) -> None:
+    package(backend)
+    with pytest.raises(ValidationError, match="Unknown property name"):
+        NATIVE["backend.search"](
+            backend,
+            "ModelPackage",
+            {"Filters": [{"Name": "ModelLifeCycle.Stage", "Operator": "Equals", "Value": "Staging"}]},
+        )
+
+
+def test_moto_endpoints_are_still_in_service_at_once(backend: SageMakerModelBackend) -> None:
+    backend.create_model("m", "arn:aws:iam::123456789012:role/r", {"Image": "i"}, None, None, None)
+    backend.create_endpoint_config(
+        "c", [{"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large"}], {}, {}, [], ""
+    )
+
+    endpoint = NATIVE["backend.create_endpoint"](backend, "e", "c", [])
+
+    assert endpoint.endpoint_status == "InService"
+
+
+def test_moto_invoke_endpoint_still_answers_canned_data_for_any_endpoint() -> None:
+    answer = SageMakerRuntimeBackend(REGION, ACCOUNT).invoke_endpoint("no-such-endpoint", b"request")
+
+    assert answer[0] == "body"
+
+
+def test_moto_still_emits_no_sagemaker_events() -> None:
+    assert "sagemaker" not in inspect.getsource(moto.events.notifications).lower()

@@ -1,0 +1,177 @@
+"""SageMaker's events, checked field by field against the documented example payloads (tests/events/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelops import lifecycle
+from modelops.local.embedded import EmbeddedAWS
+
+EVENTS = Path(__file__).parents[1] / "events"
+GROUP = "test-group"
+
+
+def documented(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"aws_doc_{name}.json").read_text())
+    return event
+
+
+def assert_same_shape(actual: Any, example: Any, path: str = "") -> None:
+    """Every field of the documented example is present with the same JSON type (recursively)."""
+    if isinstance(example, dict):
+        assert isinstance(actual, dict), path
+        for key, value in example.items():
+            assert key in actual, f"{path}.{key} missing"
+            assert_same_shape(actual[key], value, f"{path}.{key}")
+    elif isinstance(example, list) and example:
+        assert isinstance(actual, list) and actual, path
+        assert_same_shape(actual[0], example[0], f"{path}[0]")
+    elif isinstance(example, bool):
+        assert isinstance(actual, bool), path
+    elif isinstance(example, int | float):
+        assert isinstance(actual, int | float) and not isinstance(actual, bool), path
+    else:
+        assert type(actual) is type(example), (
+            f"{path}: {type(actual).__name__} is not {type(example).__name__}"
+        )
+
+
+@pytest.fixture
+def sm(embedded_aws: EmbeddedAWS) -> Any:
+    client = embedded_aws.client("sagemaker")
+    client.create_model_package_group(ModelPackageGroupName=GROUP)
+    return client
+
+
+def register(sm: Any) -> str:
+    arn: str = sm.create_model_package(
+        ModelPackageGroupName=GROUP,
+        ModelApprovalStatus=lifecycle.PENDING,
+        InferenceSpecification={
+            "Containers": [
+                {"Image": "sklearn:1.4", "ImageDigest": "sha256:0", "ModelDataUrl": "s3://b/m.tar.gz"}
+            ],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        MetadataProperties={"GeneratedBy": "arn:aws:sagemaker:us-east-1:123456789012:pipeline-execution/p/1"},
+        ModelMetrics={
+            "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": "s3://b/e.json"}}
+        },
+        ModelLifeCycle={
+            "Stage": lifecycle.STAGE_DEVELOPMENT,
+            "StageStatus": lifecycle.STATUS_REGISTERED,
+            "StageDescription": "registered",
+        },
+    )["ModelPackageArn"]
+    return arn
+
+
+def test_model_package_update_emits_the_documented_state_change_event(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    arn = register(sm)
+    sm.update_model_package(
+        ModelPackageArn=arn,
+        ModelApprovalStatus=lifecycle.APPROVED,
+        ModelLifeCycle={
+            "Stage": lifecycle.STAGE_STAGING,
+            "StageStatus": lifecycle.STATUS_DEPLOYING,
+            "StageDescription": "deploying",
+        },
+    )
+
+    created, updated = embedded_aws.dispatcher.events
+    example = documented("model_package_state_change")
+    assert_same_shape(updated, example)
+    assert set(updated) == set(example)
+    assert (updated["source"], updated["detail-type"]) == (
+        "aws.sagemaker",
+        "SageMaker Model Package State Change",
+    )
+    assert (updated["account"], updated["region"], updated["resources"]) == (
+        "123456789012",
+        "us-east-1",
+        [arn],
+    )
+    detail = updated["detail"]
+    assert (detail["ModelPackageGroupName"], detail["ModelPackageVersion"], detail["ModelPackageArn"]) == (
+        GROUP,
+        1,
+        arn,
+    )
+    assert detail["ModelApprovalStatus"] == lifecycle.APPROVED
+    assert detail["ModelLifeCycle"] == {
+        "Stage": lifecycle.STAGE_STAGING,
+        "StageStatus": lifecycle.STATUS_DEPLOYING,
+        "StageDescription": "deploying",
+    }
+    assert created["detail"]["ModelApprovalStatus"] == lifecycle.PENDING
+    assert created["id"] != updated["id"]
+
+
+def test_endpoint_status_changes_emit_the_documented_state_change_event(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    sm.create_model(
+        ModelName="m",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+        PrimaryContainer={"Image": "sklearn", "ModelDataUrl": "s3://b/m.tar.gz"},
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="c",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    arn = sm.create_endpoint(
+        EndpointName="e", EndpointConfigName="c", Tags=[{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": "pkg"}]
+    )["EndpointArn"]
+    embedded_aws.settle()
+
+    creating, in_service = embedded_aws.dispatcher.events
+    example = documented("endpoint_state_change")
+    assert_same_shape(in_service, example)
+    assert set(in_service["detail"]) == set(example["detail"])
+    assert in_service["resources"] == [arn]
+    assert (creating["detail"]["EndpointStatus"], in_service["detail"]["EndpointStatus"]) == (
+        "CREATING",
+        "IN_SERVICE",
+    )
+    assert in_service["detail"]["Tags"] == {lifecycle.TAG_SERVED_PACKAGE: "pkg"}
+    assert in_service["detail"]["EndpointConfigName"] == "c"
+
+
+def test_events_reach_an_sqs_target_of_a_rule_on_the_default_bus(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    sqs, events = embedded_aws.client("sqs"), embedded_aws.client("events")
+    queue = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="approved",
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.sagemaker"],
+                "detail-type": ["SageMaker Model Package State Change"],
+                "detail": {"ModelApprovalStatus": ["Approved"]},
+            }
+        ),
+    )
+    events.put_targets(Rule="approved", Targets=[{"Id": "audit", "Arn": arn}])
+
+    package = register(sm)
+    sm.update_model_package(ModelPackageArn=package, ModelApprovalStatus=lifecycle.APPROVED)
+
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    [received] = [json.loads(m["Body"]) for m in messages]
+    assert received["detail"]["ModelPackageArn"] == package
+    assert received["time"] == embedded_aws.dispatcher.events[-1]["time"]
