@@ -252,3 +252,33 @@ def _cli() -> Any:
     from modelops.local.commands import local
 
     return local
+
+
+def test_an_endpoint_serving_the_version_answers_invoke_endpoint_with_real_predictions(
+    aws: EmbeddedAWS, good_run: LocalPipelineRun
+) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_model(
+        ModelName="served-version",
+        PrimaryContainer={"ModelPackageName": good_run.model_package_arn},
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/model",
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="served-version",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "served-version",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="served-version", EndpointConfigName="served-version")
+    aws.settle()
+    body = json.loads(_read_s3(aws, good_run.sample_payload_uri))[0]
+    response = aws.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName="served-version", Body=json.dumps(body), ContentType="application/json"
+    )
+    predictions = json.loads(response["Body"].read())["predictions"]
+    assert len(predictions) == 1 and 25 <= predictions[0] <= 346
