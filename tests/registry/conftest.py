@@ -45,6 +45,15 @@ def register(registry: ModelRegistry, n: int = 1, **overrides: Any) -> list[Any]
     return versions
 
 
+def populate(registry: ModelRegistry) -> ModelRegistry:
+    """Four versions: v2 in production (v1 retired before it), v3 passed staging, v4 just registered."""
+    register(registry, 4)
+    walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+    walk_to(registry, 2, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+    walk_to(registry, 3, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
+    return registry
+
+
 def record(sagemaker: Any, arn: str, key: str, value: str) -> None:
     """Write a deployment record the way the deployer Lambdas do (their metadata, not the registry's)."""
     sagemaker.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={key: value})

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from modelops import lifecycle
 from modelops.cli import main
 from modelops.registry import ModelRegistry
-from tests.registry.conftest import GROUP, register, snapshot, walk_to
+from tests.registry.conftest import GROUP, populate, register, snapshot
 from tests.registry.test_status import serve
 
 
@@ -34,12 +34,8 @@ def error_line(result: Result) -> str:
 
 
 @pytest.fixture
-def populated(registry: ModelRegistry, sagemaker: Any) -> ModelRegistry:
-    register(registry, 4)
-    walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
-    walk_to(registry, 2, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
-    walk_to(registry, 3, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
-    return registry
+def populated(registry: ModelRegistry) -> ModelRegistry:
+    return populate(registry)
 
 
 def test_versions_lists_newest_first_as_a_table_and_as_json(populated: ModelRegistry) -> None:
@@ -171,37 +167,6 @@ def test_status_shows_endpoints_next_to_the_registry(populated: ModelRegistry, s
     assert rows["staging"] == ["staging", "modelops-staging", "absent", "-", f"{GROUP}/3", "DRIFT"]
     as_json = json.loads(ok("status", "--json", "--project", "modelops"))
     assert [s["drift"] for s in as_json] == [True, True]
-
-
-@pytest.mark.parametrize(
-    ("args", "code", "says"),
-    [
-        (["show", "v3"], 2, "unknown version reference 'v3'"),
-        (["show", "models:/x"], 2, "not a model URI"),
-        (["show", "9"], 1, "version 9 of 'diabetes-progression' does not exist; the newest is 4"),
-        (["show", "1", "--group", "nope"], 1, "'nope' does not exist"),
-        (["approve", "4"], 2, "Missing option '--reason'"),
-        (["approve", "4", "--reason", "  "], 2, "needs a reason"),
-        (["reject", "2", "--reason", "x"], 1, "roll back first"),
-        (["promote", "4", "--reason", "x"], 1, "only an Approved version that passed staging"),
-        (["promote", "1", "--reason", "x"], 1, "only a version in Staging/Passed"),
-        (["rollback", "--reason", "x", "--to", "3"], 1, "must be a former production version"),
-        (["rollback"], 2, "Missing option '--reason'"),
-        (["versions", "--min", "rmse"], 2, "is not NAME=NUMBER"),
-        (["versions", "--stage", "Prod"], 2, "'Prod' is not one of"),
-        (["diff", "1"], 2, "Missing argument 'B'"),
-        (["frobnicate"], 2, "No such command 'frobnicate'"),
-    ],
-)
-def test_bad_input_is_one_line_with_the_right_exit_status_and_changes_nothing(
-    populated: ModelRegistry, sagemaker: Any, args: list[str], code: int, says: str
-) -> None:
-    before = snapshot(sagemaker)
-    result = run(*args)
-    assert result.exit_code == code, result.output
-    assert says in error_line(result)
-    assert result.stdout == ""
-    assert snapshot(sagemaker) == before
 
 
 def test_an_aws_refusal_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:

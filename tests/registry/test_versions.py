@@ -9,6 +9,7 @@ import pytest
 from modelops import lifecycle
 from modelops.registry import (
     InvalidMetadataError,
+    MalformedReferenceError,
     ModelRegistry,
     UnknownModelError,
     UnknownVersionError,
@@ -178,3 +179,22 @@ def test_bad_metadata_is_refused_before_anything_is_registered(
 def test_registering_into_an_unknown_model_is_refused(sagemaker: Any) -> None:
     with pytest.raises(UnknownModelError):
         register(ModelRegistry(sagemaker, "no-such-model"), 1)
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"approval_status": "approved"}, "unknown approval status 'approved'"),
+        ({"stage": "Prod"}, "unknown stage 'Prod'"),
+        ({"stage_status": "Green"}, "unknown stage status 'Green'"),
+        (
+            {"stage": lifecycle.STAGE_STAGING, "stage_status": lifecycle.STATUS_DEPLOYED},
+            "of Staging 'Deployed'",
+        ),
+    ],
+)
+def test_listing_refuses_filters_sagemaker_never_holds(
+    registry: ModelRegistry, filters: dict[str, str], message: str
+) -> None:
+    with pytest.raises(MalformedReferenceError, match=message):
+        registry.search_versions(**filters)

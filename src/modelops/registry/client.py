@@ -112,6 +112,13 @@ class ModelRegistry:
             )
         if stage is not None and stage not in lifecycle.STAGES:
             raise MalformedReferenceError(f"unknown stage {stage!r}; use {', '.join(lifecycle.STAGES)}")
+        if stage_status is not None:
+            allowed = transitions.STATUSES_BY_STAGE.get(stage) if stage else transitions.ALL_STATUSES
+            if stage_status not in (allowed or ()):
+                where = f" of {stage}" if stage else ""
+                raise MalformedReferenceError(
+                    f"unknown stage status{where} {stage_status!r}; use {', '.join(allowed or ())}"
+                )
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be at least 1; got {limit}")
         filters = []

@@ -29,6 +29,8 @@ STATUSES_BY_STAGE: Final[dict[str, tuple[str, ...]]] = {
     lifecycle.STAGE_ARCHIVED: (lifecycle.STATUS_RETIRED, lifecycle.STATUS_ROLLED_BACK),
 }
 
+ALL_STATUSES: Final = tuple(dict.fromkeys(s for statuses in STATUSES_BY_STAGE.values() for s in statuses))
+
 # Targets only the governed verbs may set: promotion needs the staging gate, rollback needs a retired target.
 GOVERNED: Final = {
     (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_APPROVED): "promote_version (modelops promote)",
