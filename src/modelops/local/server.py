@@ -73,6 +73,9 @@ class LocalServer:
         except (OSError, SystemExit) as exc:
             raise ServerError(f"cannot listen on 127.0.0.1:{self.port}: {exc}") from None
         self.port = self._server.server_address[1]  # port 0 asks the system for a free one
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()  # a fresh emulator, like the in-process one (and ``POST /moto-api/reset``)
         base_environment = {"AWS_ENDPOINT_URL": self.endpoint_url, **embedded.FAKE_CREDENTIALS}
         self.aws = embedded.start(
             self.cdk_out,

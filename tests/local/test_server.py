@@ -1,0 +1,119 @@
+"""The embedded AWS as a server on 127.0.0.1: boto3 over loopback, handlers dispatched in the background."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from modelops import lifecycle
+from modelops.local.server import LocalServer, ServerError
+from tests.local import handlers
+
+CDK_OUT = Path(__file__).parent / "cdk_out"
+REPO = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    for name in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)
+    handlers.RECEIVED.clear()
+    local = LocalServer(CDK_OUT, port=0)
+    local.start()
+    yield local
+    local.stop()
+    handlers.RECEIVED.clear()
+
+
+def client(server: LocalServer, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_server_answers_boto3_over_loopback_with_what_the_templates_declare(server: LocalServer) -> None:
+    groups = client(server, "sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]
+    stack = client(server, "cloudformation").describe_stacks(StackName="modelops-base")["Stacks"][0]
+
+    assert [g["ModelPackageGroupName"] for g in groups] == ["test-group"]
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["GroupName"] == "test-group"
+
+
+def test_server_dispatches_events_to_handlers_that_call_back_over_loopback(server: LocalServer) -> None:
+    sm = client(server, "sagemaker")
+    arn = sm.create_model_package(
+        ModelPackageGroupName="test-group",
+        ModelApprovalStatus=lifecycle.PENDING,
+        InferenceSpecification={
+            "Containers": [{"Image": "sklearn"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelLifeCycle={"Stage": lifecycle.STAGE_DEVELOPMENT, "StageStatus": lifecycle.STATUS_REGISTERED},
+    )["ModelPackageArn"]
+
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=lifecycle.APPROVED)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and [r["handler"] for r in handlers.RECEIVED] != [
+        "to_staging",
+        "record",
+    ]:
+        time.sleep(0.05)
+    assert [r["handler"] for r in handlers.RECEIVED] == ["to_staging", "record"]
+    assert (
+        sm.describe_model_package(ModelPackageName=arn)["ModelLifeCycle"]["Stage"] == lifecycle.STAGE_STAGING
+    )
+
+
+def test_a_port_in_use_is_a_clear_error(server: LocalServer) -> None:
+    with pytest.raises(ServerError, match=f"cannot listen on 127.0.0.1:{server.port}"):
+        LocalServer(CDK_OUT, port=server.port).start()
+
+
+def test_local_up_prints_the_endpoint_to_export_and_stops_on_ctrl_c() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelops.cli", "local", "up", "--port", "0", "--cdk-out", str(CDK_OUT)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.strip().startswith("export AWS_ENDPOINT_URL="):
+                break
+        url = lines[-1].strip().split("=", 1)[1]
+        assert url.startswith("http://127.0.0.1:")
+        assert any("not provisioned:" in line for line in lines)
+        sts = boto3.client(
+            "sts",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        assert sts.get_caller_identity()["Account"] == "123456789012"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert "stopping" in out
