@@ -131,8 +131,12 @@ def _package(arn: str | None) -> str:
 
 
 def _why(entry: HistoryEntry) -> str:
-    reasons = [r for r in (entry.approval_description, entry.stage_description) if r]
-    return " / ".join(reasons) if reasons else MISSING
+    reasons = [
+        f"{label}: {reason}"
+        for label, reason in (("approval", entry.approval_description), ("stage", entry.stage_description))
+        if reason
+    ]
+    return "; ".join(reasons) if reasons else MISSING
 
 
 def _signed(value: float | None) -> str:

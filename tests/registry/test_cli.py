@@ -117,6 +117,7 @@ def test_history_lists_changes_with_who_and_why(populated: ModelRegistry) -> Non
     table = ok("history").splitlines()
     assert table[0].split() == ["TIME", "VERSION", "EVENT", "BY", "APPROVAL", "STAGE", "WHY"]
     assert len(table) == 1 + 4 + 3  # four registrations, three versions updated since
+    assert "approval: looks good; stage: verified on staging" in ok("history", "3")
     one = json.loads(ok("history", "3", "--json"))
     assert [e["event"] for e in one] == ["updated", "registered"]
     assert one[0]["stage"] == "Staging/Passed"
