@@ -26,7 +26,7 @@ from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerMod
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
-from modelops.local import events
+from modelops.local import events, invoke
 from modelops.local.endpoint_clock import CLOCK, FAULTS
 
 NATIVE: dict[str, Any] = {
@@ -88,6 +88,8 @@ def create_endpoint(
     def finish() -> None:
         if not _still_there(self, endpoint):
             return
+        if not failure:
+            invoke.warm(self, endpoint_name)
         endpoint.failure_reason = failure
         _set_status(self, endpoint, "Failed" if failure else "InService")
 
@@ -141,6 +143,7 @@ def update_endpoint(
             CLOCK.schedule(rolled_back)
             return
         endpoint.endpoint_config_name = endpoint_config_name
+        invoke.warm(self, endpoint_name)
         endpoint.production_variants = new_variants
         endpoint.data_capture_config = config.data_capture_config
         endpoint.failure_reason = None
@@ -236,8 +239,6 @@ def _call_action(self: Any) -> Any:
 
 
 def _invoke_endpoint(self: Any) -> Any:
-    from modelops.local import invoke
-
     name = self.path.split("/")[2]
     backend = sagemaker_backends[self.current_account][self.region]
     body, content_type, variant = invoke.invoke(

@@ -84,6 +84,32 @@ def invoke(
     return out_body, out_type, str(variant["VariantName"])
 
 
+def warm(backend: Any, endpoint_name: str) -> None:
+    """Load the endpoint's model now, as SageMaker does before it reports ``InService``.
+
+    Without this the first invocation would pay the artifact download and the import of the serving code,
+    which SageMaker never shows a caller (and which a latency check would take for a slow model).
+    ``run_inference`` loads before it parses the request, so an empty request loads the model; its own
+    failure (or the model's: a broken model fails the first real invocation with its reason) is ignored here.
+    """
+    try:
+        endpoint = backend.endpoints[endpoint_name]
+        config = backend.endpoint_configs[endpoint.endpoint_config_name]
+        variant = _pick_variant(config.production_variants, None)
+        model = backend._models[variant["ModelName"]] if variant else None
+        if model is None:
+            return
+        container = model.primary_container or (model.containers[0] if model.containers else {})
+        model_data_url, environment = _resolve_container(backend, container)
+        if not model_data_url:
+            return
+        from modelops.local.inference import run_inference
+
+        run_inference(model_data_url, environment, b"", "application/json", "application/json")
+    except Exception:  # warming is best effort; the real invocation reports any failure
+        return
+
+
 def _pick_variant(variants: list[dict[str, Any]], target: str | None) -> dict[str, Any] | None:
     if target is not None:
         return next((v for v in variants if v["VariantName"] == target), None)

@@ -11,6 +11,7 @@ reads a deployed stack's outputs (``describe_stacks``) finds them as it would af
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import warnings
@@ -48,6 +49,7 @@ class LocalServer:
         self._server: Any = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._saved_environment: dict[str, str | None] = {}
 
     @property
     def endpoint_url(self) -> str:
@@ -77,6 +79,12 @@ class LocalServer:
 
         moto_api_backend.reset()  # a fresh emulator, like the in-process one (and ``POST /moto-api/reset``)
         base_environment = {"AWS_ENDPOINT_URL": self.endpoint_url, **embedded.FAKE_CREDENTIALS}
+        # Everything in this process that makes a client (handlers, the model server behind InvokeEndpoint)
+        # must reach this emulator, never a real account.
+        self._saved_environment = {
+            key: os.environ.get(key) for key in (*base_environment, "AWS_DEFAULT_REGION")
+        }
+        os.environ.update({**base_environment, "AWS_DEFAULT_REGION": self.region})
         self.aws = embedded.start(
             self.cdk_out,
             self.region,
@@ -102,6 +110,11 @@ class LocalServer:
             thread.join(timeout=5)
         if self.aws is not None:
             embedded.stop(self.aws)
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
     def _settle_forever(self) -> None:
         assert self.aws is not None
