@@ -206,3 +206,19 @@ def test_no_region_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("resolve", "latest")
     assert result.exit_code == 1
     assert "no AWS region: pass --region" in error_line(result)
+
+
+def test_group_and_project_default_from_the_environment(
+    sagemaker: Any, registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(registry, 1)
+    sagemaker.create_model_package_group(ModelPackageGroupName="churn")
+    register(ModelRegistry(sagemaker, "churn"), 2)
+    assert [line.split()[0] for line in ok("versions").splitlines()[1:]] == ["1"]
+    monkeypatch.setenv("MODELOPS_MODEL_PACKAGE_GROUP", "churn")
+    assert [line.split()[0] for line in ok("versions").splitlines()[1:]] == ["2", "1"]
+    monkeypatch.setenv("MODELOPS_PROJECT", "fraud")
+    assert [s["endpoint_name"] for s in json.loads(ok("status", "--json"))] == [
+        "fraud-staging",
+        "fraud-production",
+    ]
