@@ -122,8 +122,14 @@ def test_reference_to_another_model_is_refused(registry: ModelRegistry) -> None:
 def test_listing_pages_through_more_versions_than_a_page_holds(sagemaker: Any) -> None:
     registry = ModelRegistry(sagemaker, GROUP, page_size=3)
     register(registry, 8)
+    requests: list[dict[str, Any]] = []
+    sagemaker.meta.events.register(
+        "provide-client-params.sagemaker.Search", lambda params, **_: requests.append(dict(params))
+    )
     versions = registry.search_versions()
     assert [v.version for v in versions] == [8, 7, 6, 5, 4, 3, 2, 1]
+    # Each request asks for one page, newest first; SageMaker answers with a NextToken for the next.
+    assert requests and all(r["MaxResults"] == 3 and r["SortOrder"] == "Descending" for r in requests)
     assert [v.version for v in registry.search_versions(limit=4)] == [8, 7, 6, 5]
 
 
