@@ -9,7 +9,6 @@ Heavy imports (boto3, the embedded AWS) happen inside commands so ``modelops --h
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -362,4 +361,4 @@ def _report(as_json: bool, before: Any, after: Any, text: str) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m modelops.cli`
-    main(prog_name=os.path.basename(sys.argv[0]) or "modelops")
+    main(prog_name="modelops")
