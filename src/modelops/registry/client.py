@@ -4,11 +4,13 @@ It takes an injected boto3 SageMaker client (the default credential chain, or th
 ``AWS_ENDPOINT_URL``) and returns frozen entities. Every public method validates its input and checks the
 lifecycle rules before its one write, so a refused call changes nothing.
 
-Resolving a reference costs a fixed number of calls whatever the number of versions: a version number or an
-ARN is one DescribeModelPackage; ``latest``/``latest-approved`` is one ListModelPackages (newest first, one
-result, approval filtered by SageMaker) plus the describe; a stage is a Search filtered on
-``ModelLifeCycle.Stage``/``StageStatus`` returning one full record. Listing uses Search too, so a page of up
-to 100 versions arrives with its metadata instead of one describe per version.
+Resolving a reference costs a fixed number of calls whatever the number of versions: an ARN is one
+DescribeModelPackage; a version number is the same plus, once per registry object, DescribeModelPackageGroup
+(the group's ARN gives the package's); ``resolve("latest")``/``resolve("latest-approved")`` is one
+ListModelPackages (newest first, one result, approval filtered by SageMaker), ``get_version`` adds the
+describe; ``production`` is one Search filtered on ``ModelLifeCycle.Stage``/``StageStatus`` returning one full
+record (``staging``: one per status, two). Listing uses Search too, so a page of up to 100 versions arrives
+with its metadata instead of one describe per version.
 """
 
 from __future__ import annotations
