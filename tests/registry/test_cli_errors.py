@@ -34,7 +34,7 @@ def shared() -> Iterator[Any]:
         (["show", "1", "--group", "nope"], 1, "'nope' does not exist"),
         (["approve", "4"], 2, "Missing option '--reason'"),
         (["approve", "4", "--reason", "  "], 2, "needs a reason"),
-        (["reject", "2", "--reason", "x"], 1, "roll back first"),
+        (["reject", "2", "--reason", "x"], 1, "a rejection would not take it out"),
         (["promote", "4", "--reason", "x"], 1, "only an Approved version that passed staging"),
         (["promote", "1", "--reason", "x"], 1, "only a version in Staging/Passed"),
         (["rollback", "--reason", "x", "--to", "3"], 1, "must be a former production version"),

@@ -126,7 +126,12 @@ def test_promoting_a_version_older_than_production_is_refused(
 def test_rejecting_what_production_serves_is_refused(registry: ModelRegistry, sagemaker: Any) -> None:
     register(registry, 1)
     walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
-    refused(sagemaker, lambda: registry.reject_version(1, "oops"), IllegalTransitionError, "roll back first")
+    refused(
+        sagemaker,
+        lambda: registry.reject_version(1, "oops"),
+        IllegalTransitionError,
+        "a rejection would not take it out",
+    )
 
 
 @pytest.mark.parametrize(

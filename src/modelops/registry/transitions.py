@@ -78,8 +78,9 @@ def check_approve(version: ModelVersion, *, override: bool) -> None:
 def check_reject(version: ModelVersion) -> None:
     if version.stage == lifecycle.STAGE_PRODUCTION and version.stage_status in LIVE_IN_PRODUCTION:
         raise IllegalTransitionError(
-            f"version {version.version} is {state(version)}: rejecting it would not take it out of "
-            "production; roll back first (modelops rollback), then reject it"
+            f"version {version.version} is {state(version)}: production serves it or is being deployed "
+            "with it, and a rejection would not take it out; wait for the deployment, roll back "
+            "(modelops rollback), then reject it"
         )
 
 
