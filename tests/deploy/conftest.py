@@ -193,9 +193,9 @@ class World:
 
 
 @pytest.fixture
-def world_options() -> dict[str, Any]:
-    """Options for the embedded AWS (override in a test module or with indirect parametrization)."""
-    return {}
+def world_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Options for the embedded AWS; a test sets them with ``parametrize(..., indirect=True)``."""
+    return dict(getattr(request, "param", {}))
 
 
 @pytest.fixture

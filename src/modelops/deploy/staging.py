@@ -23,9 +23,14 @@ def placement(settings: DeploySettings) -> ep.Placement:
 
 
 def awaits_staging(package: PackageVersion) -> bool:
-    """Approved and not yet through staging; or re-approved after failing it (an explicit second try)."""
+    """Approved and not yet through staging; or approved again after staging rejected it (a second try).
+
+    A version refused or superseded on staging stays Approved at Staging/Failed without the rejection
+    mark, so the events our own records emit never redeploy it.
+    """
     fresh = package.stage in (None, lc.STAGE_DEVELOPMENT)
-    retry = package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED)
+    rejected_before = lc.META_REJECTION_NOTIFIED in package.metadata
+    retry = package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED) and rejected_before
     return package.approval_status == lc.APPROVED and (fresh or retry)
 
 
@@ -41,16 +46,15 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
     endpoint = ep.describe_endpoint(sm, settings.staging_endpoint)
     ep.ensure_not_busy(endpoint)
     served = endpoint.served_package if endpoint else None
-    if served and served != package.arn and version_of(served) > package.version:
-        current = describe_package(sm, served)
-        if current.approval_status != lc.REJECTED:
-            reason = (
-                f"not deployed: v{package.version} is older than v{current.version}, already on "
-                f"{settings.staging_endpoint}; approve a newer version instead"
-            )
-            package = record_stage(sm, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
-            notify(clients.sns, settings.topic_arn, event="staging-refused", package=package, summary=reason)
-            return reason
+    current = describe_package(sm, served) if served and served != package.arn else None
+    if current is not None and current.version > package.version and current.approval_status != lc.REJECTED:
+        reason = (
+            f"not deployed: v{package.version} is older than v{current.version}, already on "
+            f"{settings.staging_endpoint}; approve a newer version instead"
+        )
+        package = record_stage(sm, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
+        notify(clients.sns, settings.topic_arn, event="staging-refused", package=package, summary=reason)
+        return reason
     outcome = ep.serve(
         sm,
         project=settings.project_name,
@@ -67,6 +71,10 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
         lc.STATUS_DEPLOYING,
         f"deploying to {settings.staging_endpoint} ({outcome})",
     )
+    if current is not None and current.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING) and outcome == "updated":
+        # Replaced before its verification ran: say so, rather than leave it Deploying forever.
+        superseded = f"superseded on {settings.staging_endpoint} by v{package.version} before verification"
+        record_stage(sm, current, lc.STAGE_STAGING, lc.STATUS_FAILED, superseded)
     if outcome == "unchanged" and endpoint is not None and endpoint.status == ep.IN_SERVICE:
         # An earlier attempt deployed it but stopped before recording; the InService event is long gone.
         return verify_staging(clients, settings)
