@@ -57,8 +57,7 @@ test: setup
 	$(MAKE) --no-print-directory lint typecheck cfn-lint
 
 demo: setup synth
-	@echo "The lifecycle demo on the embedded AWS is not built yet (issue: make demo). What was synthesized:"
-	$(BIN)/python -m infra.summary cdk.out
+	$(BIN)/python -m modelops.demo --cdk-out cdk.out
 
 deploy: setup
 	$(CDK) deploy --all -c stage=$(STAGE)

@@ -16,6 +16,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import SettingsError, StageSettings, settings_for
+from infra.stacks.deployment_stack import DeploymentStack
 from infra.stacks.pipeline_stack import PipelineStack
 from infra.stacks.registry_stack import RegistryStack
 
@@ -86,10 +87,16 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         code_commit=str(app.node.try_get_context("code_commit") or "unrecorded"),
         description="modelops: training pipeline (preprocess, train, evaluate, gate, register)",
     )
+    DeploymentStack(
+        app,
+        f"{prefix}-deployment",
+        settings=settings,
+        registry=registry_stack.registry,
+        description="modelops: approval-driven deployment (rules, deployer Lambdas, alarms, DLQs)",
+    )
 
     for key, value in settings.resource_tags.items():
         cdk.Tags.of(app).add(key, value)
-    _ = registry_stack
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app
 

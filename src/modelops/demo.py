@@ -1,0 +1,301 @@
+"""`make demo`: the whole model lifecycle on the embedded AWS, as a newcomer's first run.
+
+Everything here is real: the training steps train on the bundled data, the registry calls are the ones the CLI
+makes, SageMaker's events are dispatched through the EventBridge patterns of the synthesized templates to the
+handler code the Lambdas run, and the endpoints answer with the serving code of the version they serve. The
+embedded AWS lives in this process only, so an interrupted demo leaves nothing running and a second run starts
+from the same empty state and ends in the same place.
+
+    python -m modelops.demo [--cdk-out cdk.out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from modelops import lifecycle
+
+STEPS = 7
+# Different hyperparameters for version 2, so `modelops diff 1 2` has something to show.
+V1_HYPERPARAMETERS = {"n_estimators": 100, "max_depth": 4}
+V2_HYPERPARAMETERS = {"n_estimators": 300, "max_depth": 8}
+# Version 3 ships serving code that answers NaN: it trains and registers fine and fails staging verification
+# for a real reason (the endpoint's answers are not finite predictions).
+V3_SERVING_FAULT = "nan-predictions"
+
+
+class DemoError(RuntimeError):
+    """The lifecycle did not reach the state a step expects; the message says which and what was found."""
+
+
+class Demo:
+    def __init__(self, aws: Any, out: Any = sys.stdout) -> None:
+        from modelops.registry import ModelRegistry
+
+        self.aws = aws
+        self.out = out
+        self.sm = aws.client("sagemaker")
+        self.s3 = aws.client("s3")
+        self.sqs = aws.client("sqs")
+        self.group = aws.output("ModelPackageGroupName")
+        self.bucket = aws.output("ArtifactBucketName")
+        self.staging_endpoint = aws.output("StagingEndpointName")
+        self.production_endpoint = aws.output("ProductionEndpointName")
+        self.project = self.staging_endpoint.removesuffix("-staging")
+        self.registry = ModelRegistry(self.sm, self.group)
+        self.inbox = self._subscribe_inbox(aws.output("LifecycleTopicArn"))
+        self.started = time.monotonic()
+
+    # -- output -------------------------------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    @contextlib.contextmanager
+    def step(self, number: int, title: str) -> Iterator[None]:
+        self.say(f"\n[{number}/{STEPS}] {title}")
+        begun = time.monotonic()
+        yield
+        self.say(f"      ({time.monotonic() - begun:.1f} s)")
+
+    def cli(self, *args: str) -> None:
+        """Run a `modelops` command in-process, as a user would type it, and show its output."""
+        from modelops.cli import main
+
+        self.say(f"$ modelops {' '.join(args)}")
+        try:
+            main.main(list(args), prog_name="modelops", standalone_mode=False)
+        except SystemExit as stop:
+            if stop.code not in (0, None):
+                raise DemoError(f"`modelops {' '.join(args)}` exited {stop.code}") from None
+
+    # -- the lifecycle ------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        with self.step(1, "Train version 1 on the bundled diabetes data and register it (pending approval)"):
+            v1 = self.train(V1_HYPERPARAMETERS)
+        with self.step(2, "Approve version 1 as Studio does: the events deploy it to staging and verify it"):
+            self.approve_as_studio(v1)
+            self.expect_stage(v1, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
+            self.expect_served(self.staging_endpoint, v1)
+        with self.step(3, "Promote version 1: the production endpoint serves it"):
+            self.cli(
+                "promote", str(v1), "--reason", "passed staging; first production model", *self.group_opt
+            )
+            self.aws.settle()
+            self.expect_stage(v1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+            self.expect_served(self.production_endpoint, v1)
+        with self.step(4, "Train version 2 with other hyperparameters, compare, approve and promote it"):
+            v2 = self.train(V2_HYPERPARAMETERS)
+            self.cli("diff", str(v1), str(v2), *self.group_opt)
+            self.approve_as_studio(v2)
+            self.expect_stage(v2, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
+            self.cli("promote", str(v2), "--reason", "better RMSE than version 1", *self.group_opt)
+            self.aws.settle()
+            self.expect_stage(v2, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+            self.expect_stage(v1, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_RETIRED)
+            self.expect_served(self.production_endpoint, v2)
+            self.say(f"production moved to version {v2} by a blue/green update; version {v1} is archived")
+        with self.step(5, "Register version 3 with broken serving code: staging verification rejects it"):
+            v3 = self.train(V1_HYPERPARAMETERS, serving_fault=V3_SERVING_FAULT)
+            self.approve_as_studio(v3)
+            rejected = self.registry.get_version(v3)
+            if rejected.approval_status != lifecycle.REJECTED:
+                raise DemoError(f"version {v3} should be Rejected; it is {rejected.approval_status}")
+            self.say(f"version {v3}: {rejected.approval_status}, {rejected.stage}/{rejected.stage_status}")
+            self.say(f"  why: {rejected.stage_description}")
+            self.show_notifications()
+            self.expect_served(self.production_endpoint, v2)
+            self.expect_served(self.staging_endpoint, v2)
+            self.say(f"production still serves version {v2}; staging is back on version {v2}")
+        with self.step(6, "Roll production back to version 1 with `modelops rollback`"):
+            self.cli("rollback", "--reason", "demo: return to the first production model", *self.group_opt)
+            self.aws.settle()
+            self.expect_served(self.production_endpoint, v1)
+            self.expect_stage(v1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
+            self.expect_stage(v2, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_ROLLED_BACK)
+        with self.step(7, "Where everything stands"):
+            self.cli("versions", *self.group_opt)
+            self.cli("status", "--project", self.project, *self.group_opt)
+            self.show_timeline()
+        dead = self.aws.dispatcher.dead_letters
+        if dead:
+            raise DemoError(f"{len(dead)} events were dead-lettered: {dead[0].error}")
+        self.say(f"\nThe whole lifecycle ran in {time.monotonic() - self.started:.1f} s on the embedded AWS.")
+
+    @property
+    def group_opt(self) -> list[str]:
+        return ["--group", self.group]
+
+    def train(self, hyperparameters: dict[str, int], serving_fault: str | None = None) -> int:
+        from modelops.local.pipeline_runner import run_local_pipeline
+
+        run = run_local_pipeline(
+            self.sm,
+            self.s3,
+            group=self.group,
+            bucket=self.bucket,
+            threshold=_threshold(),
+            project_name=self.project,
+            hyperparameters=hyperparameters,
+            serving_fault=serving_fault,
+        )
+        params = ", ".join(f"{k}={v}" for k, v in sorted(run.hyperparameters.items()))
+        metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items()))
+        self.say(f"registered version {run.version} ({run.approval_status}): {params}")
+        self.say(f"  metrics: {metrics}; data version {run.data_version[:19]}")
+        self.aws.settle()
+        return run.version
+
+    def approve_as_studio(self, version: int) -> None:
+        """What the Approve button in Studio sends: UpdateModelPackage with the approval status only."""
+        arn = self.registry.get_version(version).arn
+        self.say(f"UpdateModelPackage {arn.split('/', 1)[1]} ModelApprovalStatus=Approved")
+        self.sm.update_model_package(
+            ModelPackageArn=arn,
+            ModelApprovalStatus=lifecycle.APPROVED,
+            ApprovalDescription="approved in Studio (demo)",
+        )
+        self.aws.settle()
+
+    def expect_stage(self, version: int, stage: str, status: str) -> None:
+        found = self.registry.get_version(version)
+        if (found.stage, found.stage_status) != (stage, status):
+            raise DemoError(
+                f"version {version} should be {stage}/{status}; it is {found.stage}/{found.stage_status} "
+                f"({found.stage_description})"
+            )
+        self.say(f"version {version}: {stage}/{status}: {found.stage_description}")
+
+    def expect_served(self, endpoint: str, version: int) -> None:
+        description = self.sm.describe_endpoint(EndpointName=endpoint)
+        tags = self.sm.list_tags(ResourceArn=description["EndpointArn"])["Tags"]
+        served = {t["Key"]: t["Value"] for t in tags}.get(lifecycle.TAG_SERVED_PACKAGE, "")
+        expected = self.registry.get_version(version).arn
+        if description["EndpointStatus"] != "InService" or served != expected:
+            raise DemoError(
+                f"{endpoint} should serve version {version} InService; it is {description['EndpointStatus']} "
+                f"serving {served or 'nothing'}"
+            )
+
+    # -- notifications and timeline -------------------------------------------------------------------------
+
+    def _subscribe_inbox(self, topic_arn: str) -> str:
+        """An SQS queue subscribed to the lifecycle topic stands in for the approvers' e-mail."""
+        queue_url: str = self.sqs.create_queue(QueueName="demo-approver-inbox")["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sns = self.aws.client("sns")
+        sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+        )
+        return queue_url
+
+    def show_notifications(self) -> None:
+        received = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = received.get("Messages", [])
+        for message in messages:
+            self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
+        if not messages:
+            raise DemoError("no notification reached the lifecycle topic's subscribers")
+        self.say("notification sent to the lifecycle topic:")
+        self.say("  " + _first_line(messages[-1]["Body"]))
+
+    def show_timeline(self) -> None:
+        self.say("\nEvent timeline (SageMaker events -> EventBridge rules -> deployer Lambdas):")
+        handlers = {f.name: f.handler.split(".")[-2] for f in self.aws.dispatcher.functions.values()}
+        for number, delivery in enumerate(self.aws.dispatcher.deliveries, 1):
+            outcome = "" if delivery.ok else f"  FAILED: {delivery.error}"
+            handler = handlers.get(delivery.function, delivery.function)
+            self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")
+
+
+def _threshold() -> float:
+    from infra.config import StageSettings
+
+    return StageSettings().metric_threshold
+
+
+def _first_line(body: str) -> str:
+    with contextlib.suppress(ValueError):
+        payload = json.loads(body)
+        if isinstance(payload, dict):
+            return str(payload.get("subject") or payload.get("Subject") or payload.get("summary") or body)[
+                :160
+            ]
+    return body.splitlines()[0][:160] if body else ""
+
+
+def _describe_event(event: dict[str, Any]) -> str:
+    detail = event.get("detail", {})
+    if event.get("detail-type") == "SageMaker Endpoint State Change":
+        return f"endpoint {detail.get('EndpointName')} {detail.get('EndpointStatus')}"
+    version = detail.get("ModelPackageVersion", "?")
+    life = detail.get("ModelLifeCycle") or {}
+    stage = f" {life.get('Stage')}/{life.get('StageStatus')}" if life else ""
+    return f"package v{version} {detail.get('ModelApprovalStatus')}{stage}"
+
+
+@contextlib.contextmanager
+def _lambda_logs_to(path: Path) -> Iterator[None]:
+    """Send the deployer's structured logs to a file, as Lambda sends them to CloudWatch Logs, so the
+    demo's own output stays readable."""
+    import logging
+
+    from modelops.deploy.handlers import _common
+
+    handlers = logging.getLogger(_common.logger.service).handlers
+    with path.open("w") as log:
+        previous = [
+            handler.setStream(log) for handler in handlers if isinstance(handler, logging.StreamHandler)
+        ]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(handlers, previous, strict=False):
+                if isinstance(handler, logging.StreamHandler) and stream is not None:
+                    handler.setStream(stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m modelops.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="synthesized templates")
+    parser.add_argument(
+        "--logs", type=Path, default=Path(".modelops/demo-lambda.log"), help="where the Lambdas' logs go"
+    )
+    args = parser.parse_args(argv)
+    if not list(args.cdk_out.glob("*.template.json")):
+        print(f"modelops demo: no templates in {args.cdk_out}/; run `make synth` first", file=sys.stderr)
+        return 2
+    from modelops.local.embedded import embedded_aws
+
+    started = time.monotonic()
+    print("Starting the embedded AWS from the synthesized templates ...", flush=True)
+    args.logs.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with embedded_aws(args.cdk_out) as aws, _lambda_logs_to(args.logs):
+            print(f"  deployer Lambda logs go to {args.logs}", flush=True)
+            print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
+            Demo(aws).run()
+    except KeyboardInterrupt:
+        print(
+            "\nmodelops demo: interrupted; the embedded AWS lived in this process and is gone",
+            file=sys.stderr,
+        )
+        return 130
+    except DemoError as error:
+        print(f"modelops demo: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
