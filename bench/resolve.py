@@ -22,6 +22,7 @@ filtering is the service's. The figure that carries over is the call count.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
@@ -110,6 +111,11 @@ def naive(client: Any, keep: Callable[[dict[str, Any]], bool]) -> str:
     return str(max(matching, key=lambda s: s["ModelPackageVersion"])["ModelPackageArn"])
 
 
+def resolve_fresh(client: Any, reference: str) -> str:
+    """The library, as a caller starting cold would use it: a new registry object per resolution."""
+    return ModelRegistry(client, GROUP).resolve(reference)
+
+
 def approved(summary: dict[str, Any]) -> bool:
     return bool(summary.get("ModelApprovalStatus") == lifecycle.APPROVED)
 
@@ -165,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                     size,
                     reference,
                     "library",
-                    lambda r=reference: ModelRegistry(client, GROUP).resolve(r),
+                    functools.partial(resolve_fresh, client, reference),
                     args.repeat,
                 )
                 plain = measure(
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                     size,
                     reference,
                     "naive list-all + filter",
-                    lambda k=keep: naive(client, k),
+                    functools.partial(naive, client, keep),
                     args.repeat,
                 )
                 if library.arn != plain.arn:
