@@ -134,6 +134,8 @@ def run_pipeline(
             serving_fault=serving_fault,
             data_csv=data_csv,
             code_commit=code_commit,
+            # As the deployed pipeline registers: the instance types staging and production deploy on.
+            inference_instance_types=(settings.staging_instance_type, settings.production_instance_type),
         )
     except PipelineRunError as error:
         raise click.ClickException(str(error)) from None

@@ -19,7 +19,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ def run_local_pipeline(
     serving_fault: str | None = None,
     data_csv: Path | None = None,
     code_commit: str | None = None,
+    inference_instance_types: Sequence[str] = (),
 ) -> LocalPipelineRun:
     """Preprocess, train, evaluate, gate and register one version; raises GateFailedError below the bar."""
     started = time.monotonic()
@@ -172,6 +173,11 @@ def run_local_pipeline(
             ],
             "SupportedContentTypes": list(CONTENT_TYPES),
             "SupportedResponseMIMETypes": list(RESPONSE_TYPES),
+            **(
+                {"SupportedRealtimeInferenceInstanceTypes": sorted(set(inference_instance_types))}
+                if inference_instance_types
+                else {}
+            ),
         },
         ModelMetrics=model_metrics(evaluation_uri),
         MetadataProperties={"CommitId": commit, "GeneratedBy": execution_arn},
