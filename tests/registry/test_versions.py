@@ -204,3 +204,10 @@ def test_listing_refuses_filters_sagemaker_never_holds(
 ) -> None:
     with pytest.raises(MalformedReferenceError, match=message):
         registry.search_versions(**filters)
+
+
+def test_versions_are_immutable_and_hashable(registry: ModelRegistry) -> None:
+    (version,) = register(registry, 1)
+    with pytest.raises(TypeError):
+        version.metrics["rmse"] = 0.0  # type: ignore[index]
+    assert {version, registry.get_version(1)} == {version}

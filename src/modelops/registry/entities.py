@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from modelops import lifecycle
@@ -41,6 +42,11 @@ class ModelVersion:
     modified_by: str | None
     # Every other CustomerMetadataProperties entry (pipeline execution, sample payload, ...), verbatim.
     properties: Mapping[str, str] = field(default_factory=dict)
+    # The three maps are read-only views when built by ``from_package``: a frozen entity stays frozen.
+
+    def __hash__(self) -> int:
+        # The maps make the generated hash fail; an ARN at a modification time identifies a version's state.
+        return hash((self.arn, self.modified_time))
 
     @property
     def uri(self) -> str:
@@ -109,8 +115,8 @@ class ModelVersion:
             stage=life_cycle.get("Stage"),
             stage_status=life_cycle.get("StageStatus"),
             stage_description=life_cycle.get("StageDescription") or None,
-            metrics=metrics,
-            hyperparameters=hyperparameters,
+            metrics=MappingProxyType(metrics),
+            hyperparameters=MappingProxyType(hyperparameters),
             code_commit=metadata.get(lifecycle.META_CODE_COMMIT),
             data_version=metadata.get(lifecycle.META_DATA_VERSION),
             image=containers[0].get("Image"),
@@ -120,7 +126,7 @@ class ModelVersion:
             created_by=user_name(package.get("CreatedBy")),
             modified_time=package.get("LastModifiedTime"),
             modified_by=user_name(package.get("LastModifiedBy")),
-            properties=properties,
+            properties=MappingProxyType(properties),
         )
 
 
