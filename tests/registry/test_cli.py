@@ -124,23 +124,23 @@ def test_history_lists_changes_with_who_and_why(populated: ModelRegistry) -> Non
 
 
 def test_resolve_prints_the_arn_for_each_reference_form(populated: ModelRegistry) -> None:
-    arn = populated.get_version(2).arn
-    for reference in (
-        "2",
-        "production",
-        "latest-approved",
-        arn,
-        f"models:/{GROUP}/2",
-        f"models:/{GROUP}@production",
-    ):
-        if reference == "latest-approved":
-            assert ok("resolve", reference).strip() == populated.get_version(3).arn
-            continue
-        assert ok("resolve", reference).strip() == arn, reference
-    assert json.loads(ok("resolve", "latest", "--json")) == {
-        "reference": "latest",
-        "arn": populated.get_version(4).arn,
+    arn = {number: populated.get_version(number).arn for number in (1, 2, 3, 4)}
+    expected = {
+        "2": arn[2],
+        "latest": arn[4],
+        "latest-approved": arn[3],
+        "staging": arn[3],
+        "production": arn[2],
+        arn[1]: arn[1],
+        f"models:/{GROUP}/1": arn[1],
+        f"models:/{GROUP}/latest": arn[4],
+        f"models:/{GROUP}@staging": arn[3],
+        f"models:/{GROUP}@production": arn[2],
+        f"models:/{GROUP}@latest-approved": arn[3],
     }
+    for reference, resolved in expected.items():
+        assert ok("resolve", reference).strip() == resolved, reference
+    assert json.loads(ok("resolve", "latest", "--json")) == {"reference": "latest", "arn": arn[4]}
 
 
 def test_a_models_uri_chooses_its_group(sagemaker: Any) -> None:
