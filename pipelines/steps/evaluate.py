@@ -67,7 +67,11 @@ def load_model(archive: Path) -> object:
     if not archive.is_file():
         raise EvaluationError(f"model artifact {archive} does not exist")
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive) as tar:
-        tar.extractall(tmp, filter="data")
+        # The "data" filter refuses links and paths out of the folder; Pythons before 3.11.4 lack it.
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(tmp, filter="data")
+        else:
+            tar.extractall(tmp)  # the archive is the one the training step of this run wrote
         model_file = Path(tmp) / "model.joblib"
         if not model_file.is_file():
             raise EvaluationError(f"{archive.name} holds no model.joblib")
