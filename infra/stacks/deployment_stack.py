@@ -179,6 +179,16 @@ class DeploymentStack(cdk.Stack):
             f"Resource::{log_group}": "SageMaker creates one log group per endpoint of this project prefix.",
             f"Resource::{log_group}:log-stream:*": "Log streams are created per instance at run time.",
         }
+        if settings.production_data_capture:
+            capture = "Bucket.grant_put for data capture, on the artifact bucket's data-capture/ prefix only."
+            reasons.update(
+                {
+                    f"Resource::{artifacts}/{DATA_CAPTURE_PREFIX}/*": capture,
+                    "Action::s3:Abort*": capture,
+                    "Action::kms:GenerateDataKey*": "Encrypting captured data with the registry key (that key only).",
+                    "Action::kms:ReEncrypt*": "Encrypting captured data with the registry key (that key only).",
+                }
+            )
         for finding, reason in reasons.items():
             cdk.Validations.of(role).acknowledge(
                 cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)

@@ -1,0 +1,240 @@
+"""DeploymentStack: rules, deployer Lambdas, dead-letter queues, alarms, IAM, and the Lambda bundle."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.constructs import lambda_bundle
+from modelops import lifecycle
+from modelops.deploy import settings as env
+from tests.deploy.app import synth_to
+from tests.infra.synth import cfn_lint
+
+HANDLERS = lambda_bundle.HANDLERS
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_to(tmp_path_factory.mktemp("deployment"))  # cdk-nag runs here and raises on any finding
+
+
+@pytest.fixture(scope="module")
+def prod_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth_to(tmp_path_factory.mktemp("deployment-prod"), {"stage": "prod"})
+
+
+def _template(outdir: Path, project: str = "modelops") -> Template:
+    return Template.from_json(json.loads((outdir / f"{project}-deployment.template.json").read_text()))
+
+
+def _functions(t: Template) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["Handler"].split(".")[-2]: r
+        for r in t.find_resources("AWS::Lambda::Function").values()
+    }
+
+
+def test_one_rule_per_event_type_on_the_default_bus_with_the_group_and_endpoint_patterns(
+    outdir: Path,
+) -> None:
+    t = _template(outdir)
+    patterns = [r["Properties"]["EventPattern"] for r in t.find_resources("AWS::Events::Rule").values()]
+    assert all("EventBusName" not in r["Properties"] for r in t.find_resources("AWS::Events::Rule").values())
+    package = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"]}
+    endpoint = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Endpoint State Change"]}
+    group = {"ModelPackageGroupName": ["diabetes-progression"]}
+    assert sorted(patterns, key=json.dumps) == sorted(
+        [
+            {**package, "detail": {**group, "ModelApprovalStatus": [lifecycle.APPROVED]}},
+            {**package, "detail": {**group, "ModelApprovalStatus": [lifecycle.REJECTED]}},
+            {
+                **package,
+                "detail": {
+                    **group,
+                    "ModelLifeCycle": {
+                        "Stage": [lifecycle.STAGE_PRODUCTION],
+                        "StageStatus": [lifecycle.STATUS_APPROVED, lifecycle.STATUS_ROLLBACK_REQUESTED],
+                    },
+                },
+            },
+            {**endpoint, "detail": {"EndpointName": ["modelops-staging"]}},
+            {**endpoint, "detail": {"EndpointName": ["modelops-production"]}},
+        ],
+        key=json.dumps,
+    )
+
+
+def test_every_rule_target_retries_and_dead_letters_and_every_queue_has_an_alarm(outdir: Path) -> None:
+    t = _template(outdir)
+    for rule in t.find_resources("AWS::Events::Rule").values():
+        (target,) = rule["Properties"]["Targets"]
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
+        assert "DeadLetterConfig" in target
+    queues = t.find_resources("AWS::SQS::Queue")
+    assert len(queues) == len(HANDLERS)
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    t.resource_properties_count_is(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            }
+        },
+        len(HANDLERS),
+    )
+    dlq_alarms = [
+        a
+        for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert len(dlq_alarms) == len(HANDLERS)
+    for function in _functions(t).values():
+        assert "DeadLetterConfig" in function["Properties"]
+    t.resource_count_is("AWS::Lambda::EventInvokeConfig", len(HANDLERS))
+
+
+def test_lambdas_run_the_newest_python_with_the_handler_paths_and_environment_only_config(
+    outdir: Path,
+) -> None:
+    functions = _functions(_template(outdir))
+    assert sorted(functions) == sorted(HANDLERS)
+    for name, function in functions.items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.14"
+        assert props["Handler"] == f"modelops.deploy.handlers.{name}.handler"
+        variables = props["Environment"]["Variables"]
+        assert variables[env.ENV_STAGING_ENDPOINT] == "modelops-staging"
+        assert variables[env.ENV_PRODUCTION_ENDPOINT] == "modelops-production"
+        assert (
+            variables[env.ENV_ROLLBACK_ALARMS]
+            == "modelops-production-5xx-errors,modelops-production-model-latency"
+        )
+        assert variables[env.ENV_PRODUCTION_TRAFFIC_SHIFTING] == "canary"
+        assert variables[env.ENV_DATA_CAPTURE_URI] == ""  # off in the default stage
+        assert "Layers" not in props  # Powertools is vendored: see infra/constructs/lambda_bundle.py
+
+
+def test_production_alarms_watch_errors_and_latency_under_the_names_the_lambdas_use(outdir: Path) -> None:
+    t = _template(outdir)
+    dimensions = [
+        {"Name": "EndpointName", "Value": "modelops-production"},
+        {"Name": "VariantName", "Value": "AllTraffic"},
+    ]
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "modelops-production-5xx-errors",
+            "MetricName": "Invocation5XXErrors",
+            "Namespace": "AWS/SageMaker",
+            "Dimensions": dimensions,
+            "Threshold": 0,
+        },
+    )
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "modelops-production-model-latency",
+            "MetricName": "ModelLatency",
+            "Dimensions": dimensions,
+            "Threshold": 500_000,
+        },
+    )  # microseconds: the 500 ms budget
+
+
+def _statements(t: Template, role_prefix: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in t.find_resources("AWS::IAM::Policy").values():
+        roles = json.dumps(policy["Properties"]["Roles"])
+        if role_prefix in roles:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def test_pass_role_is_limited_to_the_model_execution_role_and_to_sagemaker(outdir: Path) -> None:
+    statements = _statements(_template(outdir), "ApprovalDeployerRole")
+    (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
+    (logical_id, attribute) = pass_role["Resource"]["Fn::GetAtt"]
+    assert logical_id.startswith("ModelExecutionRole") and attribute == "Arn"
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_deployer_iam_names_the_endpoints_and_the_project_prefix_and_cannot_approve(outdir: Path) -> None:
+    statements = {
+        s.get("Sid"): s for s in _statements(_template(outdir), "ApprovalDeployerRole") if s.get("Sid")
+    }
+    rendered = json.dumps(statements["ManageEndpoints"]["Resource"])
+    assert ":endpoint/modelops-staging" in rendered and ":endpoint/modelops-production" in rendered
+    assert ":endpoint-config/modelops-*" in rendered and ":endpoint/modelops-*" not in rendered
+    assert ":model/modelops-*" in json.dumps(statements["CreateModelsAndConfigs"]["Resource"])
+    assert ":model-package/diabetes-progression/*" in json.dumps(statements["RecordStages"]["Resource"])
+    conditions = statements["RecordStages"]["Condition"]["StringEqualsIfExists"]
+    assert conditions["sagemaker:ModelApprovalStatus"] == [lifecycle.REJECTED]
+    assert lifecycle.STAGE_DEVELOPMENT not in conditions["sagemaker:ModelLifeCycle:stage"]
+    assert json.dumps(statements["VerifyStaging"]["Resource"]).count(":endpoint/") == 1
+    everything = json.dumps(list(statements.values()))
+    assert '"sagemaker:*"' not in everything and '"Resource": "*"' not in everything
+
+
+def test_templates_pass_cfn_lint(outdir: Path, prod_outdir: Path) -> None:
+    result = cfn_lint(
+        [outdir / "modelops-deployment.template.json", prod_outdir / "modelops-prod-deployment.template.json"]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prod_stage_captures_production_data_to_the_artifact_bucket(prod_outdir: Path) -> None:
+    t = _template(prod_outdir, "modelops-prod")
+    variables = next(iter(_functions(t).values()))["Properties"]["Environment"]["Variables"]
+    assert "data-capture/modelops-prod-production" in json.dumps(variables[env.ENV_DATA_CAPTURE_URI])
+    assert variables[env.ENV_DATA_CAPTURE_KMS_KEY] != ""
+    puts = [s for s in _statements(t, "ModelExecutionRole") if "s3:PutObject" in json.dumps(s["Action"])]
+    assert puts and "/data-capture/*" in json.dumps(puts)
+
+
+def test_bundle_holds_only_what_the_handlers_import(tmp_path: Path) -> None:
+    bundle = lambda_bundle.build_bundle(tmp_path)
+    files = sorted(str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file())
+    tops = {f.split("/")[0].removesuffix(".py") for f in files}
+    assert tops == {"modelops", "aws_lambda_powertools", "typing_extensions"}
+    assert not tops & lambda_bundle.FORBIDDEN
+    assert not any(f.startswith(("modelops/local", "modelops/registry", "modelops/cli")) for f in files)
+    assert all(f.endswith(".py") for f in files)
+    # Every file is imported by some handler: load each handler from the bundle alone and compare.
+    probe = (
+        "import sys, importlib; sys.path.insert(0, sys.argv[1]);"
+        "[importlib.import_module(m) for m in sys.argv[2:]];"
+        "print('\\n'.join(sorted(m.__file__ for m in list(sys.modules.values())"
+        " if getattr(m, '__file__', None) and m.__file__.startswith(sys.argv[1]))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-I", "-c", probe, str(bundle), *lambda_bundle.handler_modules()],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sorted(str(Path(p).relative_to(bundle)) for p in loaded) == files
+    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    assert size < 5 * 1024 * 1024
+
+
+def test_bundle_is_deterministic(tmp_path: Path) -> None:
+    first = lambda_bundle.build_bundle(tmp_path / "a")
+    second = lambda_bundle.build_bundle(tmp_path / "b")
+    assert first.name == second.name
+    assert {p.relative_to(first): p.read_bytes() for p in first.rglob("*.py")} == {
+        p.relative_to(second): p.read_bytes() for p in second.rglob("*.py")
+    }
