@@ -130,6 +130,19 @@ class Demo:
             raise DemoError(f"{len(dead)} events were dead-lettered: {dead[0].error}")
         self.say(f"\nThe whole lifecycle ran in {time.monotonic() - self.started:.1f} s on the embedded AWS.")
 
+    def final_state(self) -> dict[str, Any]:
+        """Each version's approval and stage, and the version each endpoint serves: what a rerun must repeat."""
+        versions = {
+            v.version: (v.approval_status, v.stage, v.stage_status) for v in self.registry.search_versions()
+        }
+        served = {}
+        for endpoint in (self.staging_endpoint, self.production_endpoint):
+            arn = self.sm.describe_endpoint(EndpointName=endpoint)["EndpointArn"]
+            tags = {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
+            served[endpoint] = tags.get(lifecycle.TAG_SERVED_PACKAGE, "").rsplit("/", 1)[-1]
+        timeline = [(_describe_event(d.event), d.function, d.ok) for d in self.aws.dispatcher.deliveries]
+        return {"versions": versions, "served": served, "timeline": timeline}
+
     @property
     def group_opt(self) -> list[str]:
         return ["--group", self.group]

@@ -1,0 +1,60 @@
+"""`make demo` end to end: the lifecycle reaches the documented end state, and a rerun repeats it exactly."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelops import lifecycle
+from modelops.demo import Demo, main
+from modelops.local.embedded import embedded_aws
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="module")
+def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from infra.app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(outdir=str(outdir)).synth()
+    return outdir
+
+
+def _run_once(cdk_out: Path) -> tuple[dict[str, Any], str]:
+    out = io.StringIO()
+    with embedded_aws(cdk_out) as aws:
+        demo = Demo(aws, out=out)
+        demo.run()
+        return demo.final_state(), out.getvalue()
+
+
+def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repeats_on_rerun(
+    cdk_out: Path,
+) -> None:
+    first, output = _run_once(cdk_out)
+    assert first["versions"] == {
+        1: (lifecycle.APPROVED, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED),
+        2: (lifecycle.APPROVED, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_ROLLED_BACK),
+        3: (lifecycle.REJECTED, lifecycle.STAGE_STAGING, lifecycle.STATUS_FAILED),
+    }
+    assert first["served"] == {"modelops-staging": "2", "modelops-production": "1"}
+    assert all(ok for _, _, ok in first["timeline"])
+    for step in range(1, 8):
+        assert f"[{step}/7]" in output
+    assert "$ modelops diff 1 2" in output and "hyperparameter".upper() in output.upper()
+    assert "notification sent to the lifecycle topic" in output
+
+    second, _ = _run_once(cdk_out)
+    assert second == first
+
+
+def test_demo_without_templates_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--cdk-out", str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"modelops demo: no templates in {tmp_path / 'missing'}/; run `make synth` first"
+    )
