@@ -6,7 +6,6 @@ depends on, with cdk-nag attached exactly as ``build_app`` attaches it.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -40,36 +39,5 @@ def synth_to(outdir: Path, context: dict[str, Any] | None = None) -> Path:
     """Synthesize (cdk-nag runs and raises on any finding) and return the cloud assembly folder."""
     app, _ = build(context, outdir)
     app.synth()
-    _publish_stack_outputs_as_exports(outdir)
     return outdir
 
-
-def _publish_stack_outputs_as_exports(outdir: Path) -> None:
-    """Express ``Fn::GetStackOutput`` (weak cross-stack references) as ``Fn::ImportValue``.
-
-    CloudFormation resolves both to the producer stack's output value. The embedded AWS resolves
-    ImportValue today; until it learns GetStackOutput, this rewrite lets the deployer's environment
-    (the topic ARN) resolve to the same value CloudFormation would give it.
-    """
-    templates = {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text())
-        for p in outdir.glob("*.template.json")
-    }
-    exports: list[tuple[str, str]] = []
-
-    def rewrite(value: Any) -> Any:
-        if isinstance(value, dict):
-            if set(value) == {"Fn::GetStackOutput"}:
-                ref = value["Fn::GetStackOutput"]
-                exports.append((ref["StackName"], ref["OutputName"]))
-                return {"Fn::ImportValue": f"{ref['StackName']}:{ref['OutputName']}"}
-            return {key: rewrite(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [rewrite(item) for item in value]
-        return value
-
-    rewritten = {name: rewrite(template) for name, template in templates.items()}
-    for stack_name, output_name in exports:
-        rewritten[stack_name]["Outputs"][output_name]["Export"] = {"Name": f"{stack_name}:{output_name}"}
-    for name, template in rewritten.items():
-        (outdir / f"{name}.template.json").write_text(json.dumps(template, indent=1))
