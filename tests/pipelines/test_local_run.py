@@ -242,10 +242,13 @@ def test_unknown_group_or_bucket_is_named_in_the_error(aws: EmbeddedAWS) -> None
         run_local_pipeline(sm, s3, group=GROUP, bucket="no-such-bucket", threshold=70.0)
 
 
-def test_cli_rejects_out_of_range_hyperparameters_as_usage_errors(aws: EmbeddedAWS) -> None:
-    result = CliRunner().invoke(_cli(), ["run-pipeline", "--bucket", BUCKET, "--max-depth", "0"])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--max-depth", "0"), ("--threshold", "0"), ("--stage", "nope")]
+)
+def test_cli_rejects_out_of_range_options_as_usage_errors(aws: EmbeddedAWS, option: str, value: str) -> None:
+    result = CliRunner().invoke(_cli(), ["run-pipeline", "--bucket", BUCKET, option, value])
     assert result.exit_code == 2
-    assert "--max-depth" in result.output
+    assert option in result.output
 
 
 def _cli() -> Any:

@@ -68,7 +68,11 @@ def _range(name: str) -> click.IntRange:
 @click.option(
     "--bucket", envvar="MODELOPS_ARTIFACT_BUCKET", help="Artifact bucket [default: the registry stack's]."
 )
-@click.option("--threshold", type=float, help="Largest RMSE that passes the gate [default: the stage's].")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Largest RMSE that passes the gate [default: the stage's].",
+)
 @click.option(
     "--approval-status",
     type=click.Choice(lifecycle.APPROVAL_STATUSES),
