@@ -1,0 +1,184 @@
+"""The deployer's pure rules: event models, routing by the synthesized patterns, names, guards, checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelops import lifecycle as lc
+from modelops.deploy import endpoints as ep
+from modelops.deploy.errors import MalformedEventError, SettingsError
+from modelops.deploy.events import parse_endpoint_event, parse_package_event
+from modelops.deploy.packages import PackageVersion
+from modelops.deploy.production import refusal
+from modelops.deploy.settings import ENV_TOPIC_ARN, DeploySettings
+from modelops.deploy.verification import champion_problems, prediction_problem
+from modelops.local.embedded import embedded_aws
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+
+
+def _event(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def test_package_event_model_reads_the_documented_example() -> None:
+    change = parse_package_event(_event("aws_doc_model_package_state_change.json"))
+    assert change.version == 2 and change.group_name == "versionedmp-p-idy6c3e1fiqj"
+    assert (change.approval_status, change.stage, change.stage_status) == ("Approved", "Staging", "Deploying")
+
+
+def test_endpoint_event_model_reads_the_documented_example() -> None:
+    change = parse_endpoint_event(_event("aws_doc_endpoint_state_change.json"))
+    assert (change.endpoint_name, change.status) == ("MyEndpoint", "IN_SERVICE")
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (_event("malformed_package_event.json"), "ModelPackageArn"),
+        ([], "not an EventBridge event"),
+        ({**_event("package_approved.json"), "detail-type": "Something Else"}, "detail-type"),
+        ({**_event("package_approved.json"), "detail": "x"}, "no detail"),
+    ],
+)
+def test_malformed_events_are_refused_with_the_reason(event: Any, message: str) -> None:
+    with pytest.raises(MalformedEventError, match=message):
+        parse_package_event(event)
+
+
+EXPECTED_ROUTES = {
+    "package_approved.json": ["deploy_staging"],
+    "package_promoted.json": ["deploy_production", "deploy_staging"],  # still Approved: staging no-ops
+    "package_rollback_requested.json": ["deploy_production", "deploy_staging"],
+    "package_rejected.json": ["notify_rejected"],
+    "staging_endpoint_in_service.json": ["verify_staging"],
+    "production_endpoint_in_service.json": ["finalize_production"],
+    "aws_doc_model_package_state_change.json": [],  # another group
+}
+
+
+@pytest.mark.parametrize(("fixture", "handlers"), sorted(EXPECTED_ROUTES.items()))
+def test_synthesized_rules_route_each_event_to_its_handler(
+    deployment_cdk_out: Path, fixture: str, handlers: list[str]
+) -> None:
+    with embedded_aws(deployment_cdk_out) as aws:
+        routed = sorted(
+            function.handler.split(".")[-2] for _, function, _ in aws.dispatcher.targets_for(_event(fixture))
+        )
+    assert routed == handlers
+
+
+def _placement(**overrides: Any) -> ep.Placement:
+    fields: dict[str, Any] = {
+        "environment": "production",
+        "endpoint_name": "modelops-production",
+        "instance_type": "ml.m5.large",
+        "instance_count": 2,
+        "traffic_shifting": "canary",
+    }
+    return ep.Placement(**{**fields, **overrides})
+
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/diabetes-progression/7"
+
+
+def test_names_derive_from_content_not_the_clock() -> None:
+    role = "arn:aws:iam::123456789012:role/serve"
+    config = ep.endpoint_config_name("modelops", _placement(), 7, ARN)
+    assert config == ep.endpoint_config_name("modelops", _placement(), 7, ARN)
+    assert config.startswith("modelops-prod-v7-") and len(config) <= 63
+    assert config != ep.endpoint_config_name("modelops", _placement(instance_count=3), 7, ARN)
+    assert config != ep.endpoint_config_name("modelops", _placement(environment="staging"), 7, ARN)
+    # Traffic shifting belongs to the update call, not the config: changing it reuses the config.
+    assert config == ep.endpoint_config_name("modelops", _placement(traffic_shifting="linear"), 7, ARN)
+    model = ep.model_name("modelops", 7, ARN, role)
+    assert model.startswith("modelops-v7-") and model == ep.model_name("modelops", 7, ARN, role)
+    longest = ep.endpoint_config_name("p" * 32, _placement(), 99999, ARN)
+    assert len(longest) <= 63
+
+
+def test_traffic_shifting_modes_and_their_fallbacks() -> None:
+    canary = ep._deployment_config(_placement(rollback_alarms=("a", "b")))["DeploymentConfig"]
+    assert canary["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    assert canary["AutoRollbackConfiguration"] == {"Alarms": [{"AlarmName": "a"}, {"AlarmName": "b"}]}
+    linear = ep._deployment_config(_placement(traffic_shifting="linear"))["DeploymentConfig"]
+    assert linear["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "LINEAR"
+    single = ep._deployment_config(_placement(instance_count=1))["DeploymentConfig"]
+    assert single["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "ALL_AT_ONCE"
+    assert ep._deployment_config(_placement(serverless=True)) == {}
+
+
+def _package(**overrides: Any) -> PackageVersion:
+    fields: dict[str, Any] = {
+        "arn": ARN,
+        "group_name": "diabetes-progression",
+        "version": 7,
+        "approval_status": lc.APPROVED,
+        "stage": lc.STAGE_PRODUCTION,
+        "stage_status": lc.STATUS_APPROVED,
+        "metadata": {lc.META_STAGING_VERIFICATION: "passed"},
+    }
+    return PackageVersion(**{**fields, **overrides})
+
+
+def test_production_guards() -> None:
+    newer = ARN.replace("/7", "/9")
+    older = ARN.replace("/7", "/5")
+    assert refusal(_package(), older) is None
+    assert "older than v9" in (refusal(_package(), newer) or "")
+    assert "not passed staging" in (refusal(_package(metadata={}), None) or "")
+    assert "Rejected" in (refusal(_package(approval_status=lc.REJECTED), None) or "")
+    rollback = _package(stage_status=lc.STATUS_ROLLBACK_REQUESTED, metadata={})
+    assert "never served production" in (refusal(rollback, newer) or "")
+    served_before = _package(
+        stage_status=lc.STATUS_ROLLBACK_REQUESTED, metadata={lc.META_PRODUCTION_SERVED: "modelops-production"}
+    )
+    assert refusal(served_before, newer) is None  # an explicit rollback may go back in versions
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (b"[151.2, 80.0]", None),
+        (b'{"predictions": [[151.2], [80.0]]}', None),
+        (b"[NaN]", "not a finite number"),
+        (b"[Infinity]", "not a finite number"),
+        (b'["151"]', "not a finite number"),
+        (b"[]", "no predictions"),
+        (b"<html>", "not JSON"),
+    ],
+)
+def test_prediction_checks(answer: bytes, problem: str | None) -> None:
+    found = prediction_problem(answer)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_champion_challenger_tolerance_is_relative_and_lower_is_better() -> None:
+    assert champion_problems(52.5, 50.0, 3, 0.05) == []
+    assert champion_problems(48.0, 50.0, 3, 0.0) == []
+    (problem,) = champion_problems(52.6, 50.0, 3, 0.05)
+    assert "production v3" in problem and "5%" in problem
+    assert champion_problems(99.0, None, None, 0.05) == []
+    assert champion_problems(None, 50.0, 3, 0.05) == ["the version has no registered metric.rmse to compare"]
+
+
+def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
+    environ = {
+        "MODELOPS_PROJECT_NAME": "modelops",
+        "MODELOPS_MODEL_PACKAGE_GROUP": "g",
+        ENV_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:t",
+        "MODELOPS_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
+        "MODELOPS_ROLLBACK_ALARMS": "a,b",
+        "MODELOPS_CHAMPION_TOLERANCE": "0.1",
+    }
+    settings = DeploySettings.from_environment(environ)
+    assert settings.staging_endpoint == "modelops-staging" and settings.rollback_alarms == ("a", "b")
+    assert settings.champion_tolerance == 0.1
+    with pytest.raises(SettingsError, match=ENV_TOPIC_ARN):
+        DeploySettings.from_environment({k: v for k, v in environ.items() if k != ENV_TOPIC_ARN})
+    with pytest.raises(SettingsError, match="not a number"):
+        DeploySettings.from_environment({**environ, "MODELOPS_LATENCY_BUDGET_MS": "fast"})
