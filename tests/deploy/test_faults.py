@@ -51,7 +51,7 @@ def test_approval_landing_before_verification_supersedes_the_version_being_verif
     assert [n["event"] for n in world.notifications()] == ["staging-passed"]
 
 
-@pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 0.05}], indirect=True)
+@pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 1.0}], indirect=True)
 def test_concurrent_approvals_retry_the_busy_endpoint_and_end_on_the_newest(world: World) -> None:
     first, second = world.register(rmse=56.0), world.register(rmse=55.0)
     world.approve(first)
