@@ -11,6 +11,8 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 CDK := node_modules/.bin/cdk
+# Recorded on every version the deployed pipeline registers (its CodeCommit parameter's default).
+CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
 .PHONY: help setup check-prereqs synth test lint typecheck cfn-lint demo deploy clean
 
@@ -39,7 +41,7 @@ setup: check-prereqs
 
 synth: setup
 	rm -rf cdk.out
-	$(CDK) synth --quiet -c stage=$(STAGE) >/dev/null
+	$(CDK) synth --quiet -c stage=$(STAGE) -c code_commit=$(CODE_COMMIT) >/dev/null
 	@ls cdk.out/*.template.json
 
 lint: setup
@@ -60,7 +62,7 @@ demo: setup synth
 	$(BIN)/python -m modelops.demo --cdk-out cdk.out
 
 deploy: setup
-	$(CDK) deploy --all -c stage=$(STAGE)
+	$(CDK) deploy --all -c stage=$(STAGE) -c code_commit=$(CODE_COMMIT)
 
 clean:
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
