@@ -253,3 +253,28 @@ def test_a_rejection_by_an_approver_is_notified_once(world: World) -> None:
     assert rejected["event"] == "rejected"
     assert rejected["details"]["approval_description"] == "trained on last month's data"
     assert world.serves(STAGING) is None
+
+
+def test_failed_staging_creation_rejects_the_version_and_the_next_approval_recreates_staging(
+    world: World,
+) -> None:
+    world.aws.faults.fail_next_endpoint_change(
+        "CapacityError: no ml.m5.large capacity", endpoint_name=STAGING
+    )
+    first = world.register(rmse=55.0)
+    world.approve(first)
+    world.settle()
+
+    assert world.state(first) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+    assert "CapacityError" in world.description(first)
+    assert world.sagemaker.describe_endpoint(EndpointName=STAGING)["EndpointStatus"] == "Failed"
+    (failed,) = world.notifications()
+    assert failed["event"] == "staging-failed"
+    assert failed["details"]["staging"] == "no earlier good version to restore on staging"
+
+    second = world.register(rmse=54.0)
+    world.approve(second)
+    world.settle()
+
+    assert world.serves(STAGING) == second
+    assert world.state(second) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
