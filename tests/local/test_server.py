@@ -84,7 +84,8 @@ def test_a_port_in_use_is_a_clear_error(server: LocalServer) -> None:
         LocalServer(CDK_OUT, port=server.port).start()
 
 
-def test_local_up_prints_the_endpoint_to_export_and_stops_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_local_up_prints_the_endpoint_to_export_and_stops_cleanly(stop: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     process = subprocess.Popen(
         [sys.executable, "-m", "modelops.cli", "local", "up", "--port", "0", "--cdk-out", str(CDK_OUT)],
@@ -113,7 +114,7 @@ def test_local_up_prints_the_endpoint_to_export_and_stops_on_ctrl_c() -> None:
         )
         assert sts.get_caller_identity()["Account"] == "123456789012"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert "stopping" in out

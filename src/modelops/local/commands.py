@@ -4,6 +4,7 @@ added by ``modelops.local.pipeline_cli``)."""
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,10 @@ import click
 from modelops.local.dispatcher import DELIVERY_MODES, Delivery
 
 local = click.Group("local", help="Run the whole lifecycle with no AWS account: the embedded AWS.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_delivery(delivery: Delivery) -> None:
@@ -93,6 +98,7 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
     click.echo(f"  export AWS_DEFAULT_REGION={region}")
     click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
     click.echo("\nCtrl-C stops it.")
+    signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop is as clean as Ctrl-C
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
