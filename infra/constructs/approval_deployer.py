@@ -281,6 +281,8 @@ class ApprovalDeployer(Construct):
                 actions=["sagemaker:InvokeEndpoint"],
                 resources=[self._arn("endpoint", staging_endpoint_name)],
             ),
+            # After an update settles, the deployer looks for a version whose request arrived meanwhile.
+            iam.PolicyStatement(sid="FindWaitingVersions", actions=["sagemaker:Search"], resources=["*"]),
             iam.PolicyStatement(
                 sid="PassModelExecutionRole",
                 actions=["iam:PassRole"],
@@ -310,6 +312,11 @@ class ApprovalDeployer(Construct):
             "Action::s3:GetObject*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
             "Action::s3:GetBucket*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
             "Action::s3:List*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
+            "Resource::*": (
+                "sagemaker:Search has no resource-level permissions (the service authorization reference "
+                "lists no resource type for it); the deployer only reads model package metadata with it, "
+                "filtered to its own group."
+            ),
             "Action::kms:GenerateDataKey*": (
                 "Topic.grant_publish on the registry's KMS-encrypted topic: SNS needs a data key from that one "
                 "key (the resource is the key's ARN, only the action name ends in a wildcard)."

@@ -278,3 +278,27 @@ def test_failed_staging_creation_rejects_the_version_and_the_next_approval_recre
 
     assert world.serves(STAGING) == second
     assert world.state(second) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+
+
+@pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 1.0}], indirect=True)
+def test_promotion_during_a_production_update_is_retried_then_started_when_the_update_ends(
+    world: World,
+) -> None:
+    first = world.to_production(rmse=55.0)
+    second, third = world.register(rmse=54.0), world.register(rmse=53.0)
+    for version in (second, third):
+        world.approve(version)
+        world.settle()
+    world.notifications()
+
+    world.promote(second)
+    world.set_life_cycle(third, lc.STAGE_PRODUCTION, lc.STATUS_APPROVED)  # while the second is rolling out
+    world.settle()
+
+    (busy,) = world.dead_letters("deploy_production")
+    assert "EndpointBusyError" in (busy.error or "")
+    assert world.serves(PRODUCTION) == third
+    assert world.state(third) == (lc.APPROVED, lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
+    assert world.state(second) == (lc.APPROVED, lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
+    assert world.state(first) == (lc.APPROVED, lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
+    assert [n["version"] for n in world.events_of("production-deployed")] == [second, third]

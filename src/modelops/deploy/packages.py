@@ -110,3 +110,34 @@ def record_stage(
         stage_description=description,
         metadata=merged,
     )
+
+
+def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict[str, Any] | None:
+    """The version of the group with the latest ``sort_by`` (CreationTime or LastModifiedTime) whose
+    fields equal ``equals``, as Search returns it; None when no version matches.
+
+    One Search call (first page only: sorted newest first, it holds the answer). Keys are Search property
+    names with dots written as double underscores, e.g. ``ModelLifeCycle__StageStatus="Approved"``.
+    """
+    filters = [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group_name}]
+    filters += [
+        {"Name": key.replace("__", "."), "Operator": "Equals", "Value": value}
+        for key, value in equals.items()
+    ]
+    page = sagemaker.search(
+        Resource="ModelPackage",
+        SearchExpression={"Filters": filters},
+        SortBy=sort_by,
+        SortOrder="Descending",
+        MaxResults=10,
+    )
+    found = [
+        r["ModelPackage"]
+        for r in page.get("Results", [])
+        if (r.get("ModelPackage") or {}).get("ModelPackageVersion") is not None
+    ]
+    # Re-sorted here too, so an emulator that ignores SortBy gives the same answer.
+    found.sort(
+        key=lambda p: (p.get(sort_by) or p["CreationTime"], int(p["ModelPackageVersion"])), reverse=True
+    )
+    return found[0] if found else None

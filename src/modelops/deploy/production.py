@@ -5,8 +5,15 @@ from __future__ import annotations
 from modelops import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy.clients import Clients
+from modelops.deploy.errors import EndpointBusyError
 from modelops.deploy.notify import notify
-from modelops.deploy.packages import PackageVersion, describe_package, record_stage, version_of
+from modelops.deploy.packages import (
+    PackageVersion,
+    describe_package,
+    newest,
+    record_stage,
+    version_of,
+)
 from modelops.deploy.settings import DeploySettings
 
 REQUESTED = (lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED)
@@ -96,8 +103,35 @@ def finalize_production(clients: Clients, settings: DeploySettings) -> str:
         return f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
     actual = ep.package_of_config(sm, endpoint.config_name)
     if endpoint.status == ep.IN_SERVICE and actual == intended:
-        return _deployed(clients, settings, endpoint, candidate)
-    return _rolled_back(clients, settings, endpoint, candidate, actual)
+        outcome = _deployed(clients, settings, endpoint, candidate)
+    else:
+        outcome = _rolled_back(clients, settings, endpoint, candidate, actual)
+    return f"{outcome}; {_deploy_next(clients, settings)}"
+
+
+def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
+    """Start a promotion or rollback that was requested while this update ran.
+
+    Its own event found the endpoint busy, was retried and may have gone to the dead-letter queue; the end
+    of this update is when it can go, so a request is never left waiting for a person to repeat it.
+    """
+    found = [
+        newest(
+            clients.sagemaker,
+            settings.group_name,
+            "LastModifiedTime",
+            ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
+            ModelLifeCycle__StageStatus=status,
+        )
+        for status in REQUESTED  # one Search per status: Search has no OR across one property's values
+    ]
+    waiting = [package for package in found if package is not None]
+    if not waiting:
+        return "no promotion waits"
+    try:
+        return f"next: {deploy_production(clients, settings, max(waiting, key=lambda p: p.get('LastModifiedTime') or p['CreationTime'])['ModelPackageArn'])}"
+    except EndpointBusyError as busy:
+        return f"a promotion waits: {busy}"
 
 
 def _deployed(

@@ -6,7 +6,7 @@ from modelops import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy.clients import Clients
 from modelops.deploy.notify import notify
-from modelops.deploy.packages import PackageVersion, describe_package, record_stage, version_of
+from modelops.deploy.packages import PackageVersion, describe_package, newest, record_stage, version_of
 from modelops.deploy.settings import DeploySettings
 from modelops.deploy.verification import SamplesUnavailableError, Verdict, load_payloads, verify
 
@@ -125,17 +125,10 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     An approval that arrived while the endpoint was busy was retried and may have ended in the dead-letter
     queue; the endpoint settling is the moment it can go, so it is not left waiting for a person.
     """
-    newest = clients.sagemaker.list_model_packages(
-        ModelPackageGroupName=settings.group_name,
-        ModelApprovalStatus=lc.APPROVED,
-        ModelPackageType="Versioned",
-        SortBy="CreationTime",
-        SortOrder="Descending",
-        MaxResults=1,
-    ).get("ModelPackageSummaryList", [])
-    if not newest:
+    latest = newest(clients.sagemaker, settings.group_name, "CreationTime", ModelApprovalStatus=lc.APPROVED)
+    if latest is None:
         return "no approved version waits for staging"
-    package = describe_package(clients.sagemaker, newest[0]["ModelPackageArn"])
+    package = describe_package(clients.sagemaker, latest["ModelPackageArn"])
     if not awaits_staging(package) or package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED):
         return "no approved version waits for staging"
     endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
