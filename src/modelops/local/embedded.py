@@ -175,9 +175,11 @@ def embedded_aws(
     environment.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": region, "AWS_REGION": region})
     with mock.patch.dict(os.environ, environment, clear=True), mock_aws():
         _active = True
-        aws = start(cdk_out, region, endpoint_delay_seconds, delivery)
         try:
-            yield aws
+            aws = start(cdk_out, region, endpoint_delay_seconds, delivery)
+            try:
+                yield aws
+            finally:
+                stop(aws)
         finally:
-            stop(aws)
             _active = False
