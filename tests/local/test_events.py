@@ -175,3 +175,22 @@ def test_events_reach_an_sqs_target_of_a_rule_on_the_default_bus(sm: Any, embedd
     [received] = [json.loads(m["Body"]) for m in messages]
     assert received["detail"]["ModelPackageArn"] == package
     assert received["time"] == embedded_aws.dispatcher.events[-1]["time"]
+
+
+def test_events_reach_an_sns_target_moto_cannot_deliver_to(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    sqs, sns, events = embedded_aws.client("sqs"), embedded_aws.client("sns"), embedded_aws.client("events")
+    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    topic = sns.create_topic(Name="lifecycle")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    events.put_rule(Name="all", EventPattern=json.dumps({"source": ["aws.sagemaker"]}))
+    events.put_targets(Rule="all", Targets=[{"Id": "topic", "Arn": topic}])
+
+    package = register(sm)
+
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"])["detail"]["ModelPackageArn"] == package
