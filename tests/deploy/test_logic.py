@@ -182,3 +182,16 @@ def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
         DeploySettings.from_environment({k: v for k, v in environ.items() if k != ENV_TOPIC_ARN})
     with pytest.raises(SettingsError, match="not a number"):
         DeploySettings.from_environment({**environ, "MODELOPS_LATENCY_BUDGET_MS": "fast"})
+
+
+def test_serverless_staging_and_production_data_capture_shape_the_endpoint_config() -> None:
+    serverless = ep._variant(_placement(environment="staging", serverless=True), "m")
+    assert "ServerlessConfig" in serverless and "InstanceType" not in serverless
+    sized = ep._variant(_placement(), "m")
+    assert (sized["InstanceType"], sized["InitialInstanceCount"]) == ("ml.m5.large", 2)
+    capture = ep._data_capture(_placement(data_capture_uri="s3://b/data-capture/x", data_capture_kms_key="k"))
+    assert capture["DataCaptureConfig"]["DestinationS3Uri"] == "s3://b/data-capture/x"
+    assert capture["DataCaptureConfig"]["KmsKeyId"] == "k"
+    assert ep._data_capture(_placement()) == {}
+    # SageMaker offers no data capture on serverless endpoints.
+    assert ep._data_capture(_placement(serverless=True, data_capture_uri="s3://b/x")) == {}

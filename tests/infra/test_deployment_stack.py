@@ -202,6 +202,13 @@ def test_templates_pass_cfn_lint(outdir: Path, prod_outdir: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_dev_stage_asks_for_serverless_staging(tmp_path: Path) -> None:
+    t = _template(synth_to(tmp_path, {"stage": "dev"}), "modelops-dev")
+    variables = next(iter(_functions(t).values()))["Properties"]["Environment"]["Variables"]
+    assert variables[env.ENV_STAGING_SERVERLESS] == "true"
+    assert variables[env.ENV_STAGING_ENDPOINT] == "modelops-dev-staging"
+
+
 def test_prod_stage_captures_production_data_to_the_artifact_bucket(prod_outdir: Path) -> None:
     t = _template(prod_outdir, "modelops-prod")
     variables = next(iter(_functions(t).values()))["Properties"]["Environment"]["Variables"]
