@@ -302,3 +302,23 @@ def test_promotion_during_a_production_update_is_retried_then_started_when_the_u
     assert world.state(second) == (lc.APPROVED, lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
     assert world.state(first) == (lc.APPROVED, lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
     assert [n["version"] for n in world.events_of("production-deployed")] == [second, third]
+
+
+@pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 1.0}], indirect=True)
+def test_approval_that_found_staging_busy_is_deployed_after_a_failed_version_is_rolled_back(
+    world: World,
+) -> None:
+    good = world.register(rmse=55.0)
+    world.approve(good)
+    world.settle()
+    broken, fixed = world.register(rmse=54.0, artifact="nan"), world.register(rmse=54.5)
+    world.notifications()
+
+    world.approve(broken)
+    world.approve(fixed)  # staging is updating to the broken one: this approval is retried, dead-lettered
+    world.settle()
+
+    assert world.state(broken) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+    assert world.state(fixed) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert world.serves(STAGING) == fixed
+    assert [n["event"] for n in world.notifications()] == ["staging-failed", "staging-passed"]

@@ -95,7 +95,10 @@ def verify_staging(clients: Clients, settings: DeploySettings) -> str:
         return _deployment_failed(clients, settings, endpoint, intended, actual)
     package = describe_package(sm, intended)
     if not package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
-        return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
+        # Settled on a version already judged (e.g. restored after a rejection): a good moment to start
+        # an approval that found the endpoint busy.
+        where = f"{package.stage}/{package.stage_status}"
+        return f"nothing to verify: {package.label} is at {where}; {_deploy_next(clients, settings)}"
     verdict = _verify(clients, settings, package)
     if verdict.passed:
         package = record_stage(
