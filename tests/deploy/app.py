@@ -40,4 +40,3 @@ def synth_to(outdir: Path, context: dict[str, Any] | None = None) -> Path:
     app, _ = build(context, outdir)
     app.synth()
     return outdir
-
