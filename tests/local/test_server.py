@@ -118,3 +118,35 @@ def test_local_up_prints_the_endpoint_to_export_and_stops_cleanly(stop: signal.S
         out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert "stopping" in out
+
+
+def test_invoke_endpoint_over_loopback_runs_the_model_from_the_emulators_s3(server: LocalServer) -> None:
+    from tests.local.test_endpoint_gaps import ROLE, artifact
+
+    client(server, "s3").create_bucket(Bucket="models")
+    client(server, "s3").put_object(Bucket="models", Key="m.tar.gz", Body=artifact(5.0))
+    sm = client(server, "sagemaker")
+    sm.create_model(
+        ModelName="m",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "sklearn", "ModelDataUrl": "s3://models/m.tar.gz"},
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="c",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="e", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+
+    answer = client(server, "sagemaker-runtime").invoke_endpoint(
+        EndpointName="e", Body=b'{"instances": [2]}', ContentType="application/json"
+    )
+
+    assert answer["Body"].read() == b'{"predictions": [10.0]}'
