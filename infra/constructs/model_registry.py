@@ -50,6 +50,8 @@ class ModelRegistry(Construct):
         group_tags: extra tags on the group, e.g. the ``sagemaker:project-*`` tags that make Studio list it
             under a SageMaker project.
         noncurrent_version_retention: how long superseded artifact object versions are kept.
+        endpoint_name_prefix: endpoints named ``<prefix>-*`` serve this registry's versions; readers may
+            describe them (``modelops status`` compares what they serve with what the registry says).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class ModelRegistry(Construct):
         notification_email: str | None = None,
         group_tags: dict[str, str] | None = None,
         noncurrent_version_retention: cdk.Duration | None = None,
+        endpoint_name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -151,6 +154,14 @@ class ModelRegistry(Construct):
         self._group = group
         self.model_package_group_name: str = model_package_group_name
         self.model_package_group_arn: str = group.attr_model_package_group_arn
+        self._endpoint_name_prefix = endpoint_name_prefix
+        self._endpoint_arn_pattern = (
+            stack.format_arn(
+                service="sagemaker", resource="endpoint", resource_name=f"{endpoint_name_prefix}-*"
+            )
+            if endpoint_name_prefix
+            else None
+        )
         # Versions are named <group>/<n>; IAM needs the package ARN pattern, not the group ARN.
         self.model_package_arn_pattern: str = stack.format_arn(
             service="sagemaker", resource="model-package", resource_name=f"{model_package_group_name}/*"
@@ -198,11 +209,51 @@ class ModelRegistry(Construct):
     def _registry_resources(self) -> list[str]:
         return [self.model_package_group_arn, self.model_package_arn_pattern]
 
+    def _read_statements(self) -> list[iam.PolicyStatement]:
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadRegistry", actions=list(_READ_ACTIONS), resources=self._registry_resources
+            ),
+            # Search (how `production`/`staging` resolve in one call) has no resource-level permissions.
+            iam.PolicyStatement(sid="SearchRegistry", actions=["sagemaker:Search"], resources=["*"]),
+        ]
+        if self._endpoint_arn_pattern is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadServingEndpoints",
+                    actions=["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
+                    resources=[self._endpoint_arn_pattern],
+                )
+            )
+        return statements
+
+    def _acknowledge_read_wildcards(self, scope: Construct) -> None:
+        acknowledgments = [
+            (
+                "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                "sagemaker:Search supports no resource-level permissions (Service Authorization Reference); "
+                "it is read-only, and Describe permissions still scope what a reader can open.",
+            )
+        ]
+        if self._endpoint_arn_pattern is not None:
+            acknowledgments.append(
+                (
+                    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
+                    f"<AWS::AccountId>:endpoint/{self._endpoint_name_prefix}-*]",
+                    "Read-only DescribeEndpoint/ListTags on this project's endpoints (<project>-staging, "
+                    "<project>-production); the prefix keeps other projects' endpoints out.",
+                )
+            )
+        for ack_id, reason in acknowledgments:
+            cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=ack_id, reason=reason))
+
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Describe and list the group's versions, and read their artifacts."""
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=list(_READ_ACTIONS), resource_arns=self._registry_resources
         )
+        for statement in self._read_statements()[1:]:
+            grantee.grant_principal.add_to_principal_policy(statement)
         self.artifact_bucket.grant_read(grantee)
         return grant
 
@@ -233,7 +284,7 @@ class ModelRegistry(Construct):
             construct_id,
             description=f"Data scientists of {self.model_package_group_name}: register, never approve or promote",
             statements=[
-                iam.PolicyStatement(sid="ReadRegistry", actions=list(_READ_ACTIONS), resources=resources),
+                *self._read_statements(),
                 iam.PolicyStatement(
                     sid="RegisterPendingVersions",
                     actions=["sagemaker:CreateModelPackage"],
@@ -264,6 +315,7 @@ class ModelRegistry(Construct):
             ],
         )
         self.acknowledge_version_wildcard(policy)
+        self._acknowledge_read_wildcards(policy)
         return policy
 
     def approver_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
@@ -273,9 +325,7 @@ class ModelRegistry(Construct):
             construct_id,
             description=f"Approvers of {self.model_package_group_name}: approve, reject, promote to Production",
             statements=[
-                iam.PolicyStatement(
-                    sid="ReadRegistry", actions=list(_READ_ACTIONS), resources=self._registry_resources
-                ),
+                *self._read_statements(),
                 iam.PolicyStatement(
                     sid="ApproveAndPromote",
                     actions=["sagemaker:UpdateModelPackage"],
@@ -291,4 +341,5 @@ class ModelRegistry(Construct):
             ],
         )
         self.acknowledge_version_wildcard(policy)
+        self._acknowledge_read_wildcards(policy)
         return policy

@@ -24,6 +24,7 @@ class RegistryStack(cdk.Stack):
             reader_account_ids=settings.reader_account_ids,
             notification_email=settings.notification_email,
             group_tags={**settings.resource_tags, **settings.sagemaker_project_tags},
+            endpoint_name_prefix=settings.project_name,
         )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")

@@ -217,3 +217,13 @@ def test_templates_pass_cfn_lint(tmp_path: Path) -> None:
     synth(outdir=tmp_path)
     result = cfn_lint(sorted(tmp_path.glob("*.template.json")))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_both_roles_can_search_and_read_only_this_projects_endpoints(default_template: Template) -> None:
+    for role in ("Data scientists", "Approvers"):
+        statements = {s["Sid"]: s for s in _policy(default_template, role)}
+        assert statements["SearchRegistry"]["Action"] == "sagemaker:Search"
+        assert statements["SearchRegistry"]["Resource"] == "*"
+        endpoints = statements["ReadServingEndpoints"]
+        assert sorted(endpoints["Action"]) == ["sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
+        assert json.dumps(endpoints["Resource"]).endswith(':endpoint/modelops-*"]]}')
