@@ -39,6 +39,7 @@ class EndpointClock:
         self.delay_seconds = delay_seconds
         self._pending: list[_Scheduled] = []
         self._seq = 0
+        self._running = threading.RLock()
 
     def schedule(self, action: Callable[[], None], delay_seconds: float | None = None) -> None:
         """Run ``action`` once ``delay_seconds`` (default: the clock's delay) have passed."""
@@ -73,14 +74,16 @@ class EndpointClock:
 
     def _run(self, ready: Callable[[_Scheduled], bool]) -> int:
         ran = 0
-        while True:
-            with LOCK:
-                if not self._pending or not ready(self._pending[0]):
-                    return ran
-                item = self._pending.pop(0)
-                # A transition may schedule the next one (Updating -> RollingBack -> InService).
-                item.action()
-            ran += 1
+        # One runner at a time keeps transitions in order; LOCK itself is not held while one runs, because a
+        # transition may wait on other requests to the server (loading the model reads the emulator's S3).
+        with self._running:
+            while True:
+                with LOCK:
+                    if not self._pending or not ready(self._pending[0]):
+                        return ran
+                    item = self._pending.pop(0)
+                item.action()  # may schedule the next one (Updating -> RollingBack -> InService)
+                ran += 1
 
 
 class Faults:
