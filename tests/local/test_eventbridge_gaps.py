@@ -1,0 +1,59 @@
+"""EventBridge TestEventPattern, which moto leaves as a stub, answered with moto's own matcher."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from modelops.local import eventbridge_gaps
+from modelops.local.embedded import EmbeddedAWS
+
+EXAMPLE = (Path(__file__).parents[1] / "events" / "aws_doc_model_package_state_change.json").read_text()
+
+
+@pytest.fixture
+def events(embedded_aws: EmbeddedAWS) -> Any:
+    return embedded_aws.client("events")
+
+
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        ({"ModelApprovalStatus": ["Approved"], "ModelLifeCycle": {"Stage": ["Staging"]}}, True),
+        ({"ModelApprovalStatus": ["Rejected"]}, False),
+        ({"ModelPackageGroupName": [{"prefix": "versionedmp-"}]}, True),
+    ],
+)
+def test_pattern_is_tested_against_the_documented_event(
+    events: Any, detail: dict[str, Any], expected: bool
+) -> None:
+    pattern = {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+        "detail": detail,
+    }
+
+    assert events.test_event_pattern(EventPattern=json.dumps(pattern), Event=EXAMPLE)["Result"] is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "code"),
+    [
+        ('{"source": "aws.sagemaker"}', EXAMPLE, "InvalidEventPatternException"),
+        ('{"source": ["aws.sagemaker"]}', json.dumps({"source": "aws.sagemaker"}), "ValidationException"),
+        ('{"source": ["aws.sagemaker"]}', "not json", "ValidationException"),
+    ],
+)
+def test_invalid_pattern_or_event_is_refused(events: Any, pattern: str, event: str, code: str) -> None:
+    with pytest.raises(ClientError) as raised:
+        events.test_event_pattern(EventPattern=pattern, Event=event)
+    assert raised.value.response["Error"]["Code"] == code
+
+
+def test_canary_moto_still_stubs_test_event_pattern() -> None:
+    """Fails when moto implements TestEventPattern: compare, then drop the patch."""
+    assert eventbridge_gaps.NATIVE["response.test_event_pattern"](object()) is None
