@@ -22,7 +22,7 @@ _REQUIRED = ("id", "account", "source", "time", "region", "detail-type")
 def test_event_pattern(pattern: str, event: str) -> bool:
     """Whether ``event`` (JSON) matches ``pattern`` (JSON); raises as EventBridge does on bad input."""
     try:
-        parsed = json.loads(event)
+        parsed: Any = json.loads(event)
     except ValueError:
         raise ValidationException("Parameter Event is not valid. Reason: Event is not valid JSON.") from None
     if not isinstance(parsed, dict):
