@@ -45,8 +45,8 @@ def test_templates_provision_the_same_names_every_start() -> None:
 def test_what_the_emulator_does_not_hold_is_listed_with_the_reason() -> None:
     with embedded_aws(CDK_OUT) as aws:
         assert aws.provisioned.not_provisioned == [
-            "modelops-base/ReaderRole (AWS::IAM::Role): not enforced locally",
-            "modelops-deploy/RecordFnPermission (AWS::Lambda::Permission): not enforced locally",
+            "modelops-base/ReaderRole (AWS::IAM::Role): IAM is not enforced locally",
+            "modelops-deploy/RecordFnPermission (AWS::Lambda::Permission): IAM is not enforced locally",
         ]
         assert aws.provisioned.problems == []
 

@@ -15,17 +15,17 @@ from typing import Any
 
 from modelops.local.templates import Resolver, Stack, Unresolvable
 
-# Types that change nothing an emulator without IAM enforcement or logs retention could show.
-_NOT_ENFORCED = (
-    "AWS::IAM::",
-    "AWS::Lambda::Permission",
-    "AWS::S3::BucketPolicy",
-    "AWS::SNS::TopicPolicy",
-    "AWS::SQS::QueuePolicy",
-    "AWS::CDK::Metadata",
-    "AWS::KMS::Alias",
-    "AWS::Logs::LogGroup",
-)
+# Types the emulator does not create, and why (matched by prefix); anything else is "not emulated".
+_NOT_NEEDED = {
+    "AWS::IAM::": "IAM is not enforced locally",
+    "AWS::Lambda::Permission": "IAM is not enforced locally",
+    "AWS::S3::BucketPolicy": "resource policies are not enforced locally",
+    "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
+    "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
+    "AWS::KMS::Alias": "keys are addressed by id and ARN locally",
+    "AWS::Logs::LogGroup": "handler logs go to this process's output",
+    "AWS::CDK::Metadata": "CDK bookkeeping",
+}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,9 @@ class _Provisioner:
             elif kind == "AWS::Events::Rule":
                 creator = self._rule
             if creator is None:
-                reason = "not enforced locally" if kind.startswith(_NOT_ENFORCED) else "not supported locally"
+                reason = next(
+                    (why for prefix, why in _NOT_NEEDED.items() if kind.startswith(prefix)), "not emulated"
+                )
                 self.result.not_provisioned.append(f"{label}: {reason}")
                 continue
             try:
