@@ -111,17 +111,23 @@ def verify(
         # any, is recorded by the timed loop that follows.
         with contextlib.suppress(Exception):
             _invoke(runtime, endpoint_name, payloads[0])
+    # The same defect usually breaks every sample alike: group samples by problem so the description
+    # (capped at 1024 characters by SageMaker) says it once and keeps room for the numbers.
+    failed_samples: dict[str, list[int]] = {}
     for index, body in enumerate(payloads):
         started = time.perf_counter()
         try:
             answer = _invoke(runtime, endpoint_name, body)
         except Exception as error:  # any invocation error is a verification finding, not a crash
-            problems.append(f"sample {index}: invocation failed: {error}")
+            failed_samples.setdefault(f"invocation failed: {_error_text(error)}", []).append(index)
             continue
         latencies.append((time.perf_counter() - started) * 1000.0)
         problem = prediction_problem(answer)
         if problem:
-            problems.append(f"sample {index}: {problem}")
+            failed_samples.setdefault(problem, []).append(index)
+    for problem, indexes in failed_samples.items():
+        which = ", ".join(map(str, indexes))
+        problems.append(f"{len(indexes)} of {len(payloads)} samples ({which}): {problem}")
     worst = max(latencies, default=0.0)
     if worst > latency_budget_ms:
         problems.append(f"max latency {worst:.0f} ms exceeds the {latency_budget_ms} ms budget")
@@ -137,6 +143,15 @@ def verify(
         champion_version=champion_version,
         tolerance=tolerance,
     )
+
+
+def _error_text(error: Exception) -> str:
+    """A client error's code and message, without botocore's "An error occurred (...) when calling" frame."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+        details = response["Error"]
+        return f"{details.get('Code', type(error).__name__)}: {details.get('Message', '')}"
+    return f"{type(error).__name__}: {error}"
 
 
 def _invoke(runtime: Any, endpoint_name: str, body: bytes) -> bytes:
