@@ -14,13 +14,15 @@ CDK := node_modules/.bin/cdk
 # Recorded on every version the deployed pipeline registers (its CodeCommit parameter's default).
 CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
-.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint demo deploy clean
+.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint demo deploy clean bench local
 
 help:
 	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
 	@echo "make test    set up, then run every check (pytest, ruff, mypy, synth, cdk-nag, cfn-lint)"
 	@echo "make synth   synthesize every stack into cdk.out/ (offline, no credentials)"
 	@echo "make deploy  cdk deploy --all into the current AWS account (STAGE=name)"
+	@echo "make local   run the embedded AWS as a server on 127.0.0.1 for the CLI"
+	@echo "make bench   print the performance figures (bench/*.py)"
 
 check-prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "modelops needs Python >= 3.11 as $(PYTHON) on PATH; none found"; exit 1; }
@@ -63,6 +65,14 @@ demo: setup synth
 
 deploy: setup
 	$(CDK) deploy --all -c stage=$(STAGE) -c code_commit=$(CODE_COMMIT)
+
+# The figures the issues ask for; each script prints its own.
+bench: synth
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The embedded AWS as a server for exploring with the CLI (Ctrl-C stops it).
+local: synth
+	$(BIN)/modelops local up --cdk-out cdk.out
 
 clean:
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
