@@ -126,3 +126,19 @@ def test_moto_invoke_endpoint_still_answers_canned_data_for_any_endpoint() -> No
 
 def test_moto_still_emits_no_sagemaker_events() -> None:
     assert "sagemaker" not in inspect.getsource(moto.events.notifications).lower()
+
+
+def test_moto_search_still_answers_every_match_in_one_page(backend: SageMakerModelBackend) -> None:
+    for _ in range(12):
+        package(backend)
+
+    result = NATIVE["backend.search"](backend, "ModelPackage", None)
+
+    assert (len(result["Results"]), result["NextToken"]) == (12, None)
+    assert set(inspect.signature(NATIVE["backend.search"]).parameters) == {
+        "self",
+        "resource",
+        "search_expression",
+    }
+    source = inspect.getsource(NATIVE["response.search"])
+    assert not [p for p in ("MaxResults", "NextToken", "SortBy", "SortOrder") if p in source]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -123,14 +124,22 @@ def test_listing_pages_through_more_versions_than_a_page_holds(sagemaker: Any) -
     registry = ModelRegistry(sagemaker, GROUP, page_size=3)
     register(registry, 8)
     requests: list[dict[str, Any]] = []
+    # before-call fires once per API call (retries happen below it) with the request as serialized for the
+    # wire: one event per page, and its JSON body is what SageMaker receives.
     sagemaker.meta.events.register(
-        "provide-client-params.sagemaker.Search", lambda params, **_: requests.append(dict(params))
+        "before-call.sagemaker.Search", lambda params, **_: requests.append(json.loads(params["body"]))
     )
+
     versions = registry.search_versions()
+
     assert [v.version for v in versions] == [8, 7, 6, 5, 4, 3, 2, 1]
-    # Each request asks for one page, newest first; SageMaker answers with a NextToken for the next.
-    assert requests and all(r["MaxResults"] == 3 and r["SortOrder"] == "Descending" for r in requests)
+    assert len(requests) == 3  # 3 + 3 + 2
+    assert all(r["MaxResults"] == 3 and r["SortOrder"] == "Descending" for r in requests)
+    assert "NextToken" not in requests[0] and all(r.get("NextToken") for r in requests[1:])
+
+    requests.clear()
     assert [v.version for v in registry.search_versions(limit=4)] == [8, 7, 6, 5]
+    assert len(requests) == 2  # stops once a page has brought the fourth
 
 
 def test_listing_filters_by_approval_stage_and_metric_bounds(registry: ModelRegistry) -> None:

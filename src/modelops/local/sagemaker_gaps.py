@@ -2,7 +2,8 @@
 
 Measured gaps (DESIGN.md "The embedded AWS"): ``ModelLifeCycle`` accepted but never stored or returned;
 ``add_tags``/``list_tags``/``delete_tags`` crash on a model-package ARN (the ARN has two slashes); no model
-package group policy calls; no ``DeleteModelPackage``; ``Search`` cannot filter on ``ModelLifeCycle.Stage``.
+package group policy calls; no ``DeleteModelPackage``; ``Search`` cannot filter on ``ModelLifeCycle.Stage``
+and ignores ``MaxResults``, ``NextToken``, ``SortBy`` and ``SortOrder`` (``search_paging`` fills those).
 Found while filling them: ``UpdateModelPackage`` replaces ``CustomerMetadataProperties`` and
 ``ApprovalDescription`` with whatever the call carries (wiping them when absent) where AWS merges, and
 ``AddTags`` appends a duplicate where AWS overwrites the tag with the same key.
@@ -23,7 +24,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
-from modelops.local import events
+from modelops.local import events, search_paging
 
 _PATCHED_RESPONSES = (
     "create_model_package",
@@ -32,6 +33,7 @@ _PATCHED_RESPONSES = (
     "put_model_package_group_policy",
     "get_model_package_group_policy",
     "delete_model_package_group_policy",
+    "search",
 )
 _PATCHED_BACKEND = ("update_model_package", "add_tags", "_get_resource_from_arn", "search")
 
@@ -215,16 +217,35 @@ def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, 
     return tags
 
 
-def search(self: Any, resource: Any = None, search_expression: Any = None) -> Any:
-    """Search, plus filters on ``ModelLifeCycle.*`` for model packages."""
+def search(
+    self: Any,
+    resource: Any = None,
+    search_expression: Any = None,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    max_results: int | None = None,
+    next_token: str | None = None,
+) -> Any:
+    """Search, plus filters on ``ModelLifeCycle.*`` for model packages, sorted and paged as SageMaker does."""
+    sort_by, sort_order, max_results = search_paging.validate(sort_by, sort_order, max_results)
     filters = (search_expression or {}).get("Filters") or []
     ours = [f for f in filters if str(f.get("Name", "")).startswith("ModelLifeCycle.")]
     if resource != "ModelPackage" or not ours:
-        return NATIVE["backend.search"](self, resource=resource, search_expression=search_expression)
-    rest = {**search_expression, "Filters": [f for f in filters if f not in ours]}
-    result = NATIVE["backend.search"](self, resource=resource, search_expression=rest)
-    result["Results"] = [r for r in result["Results"] if all(_matches(r["ModelPackage"], f) for f in ours)]
-    return result
+        result = NATIVE["backend.search"](self, resource=resource, search_expression=search_expression)
+    else:
+        rest = {**search_expression, "Filters": [f for f in filters if f not in ours]}
+        result = NATIVE["backend.search"](self, resource=resource, search_expression=rest)
+        result["Results"] = [
+            r for r in result["Results"] if all(_matches(r["ModelPackage"], f) for f in ours)
+        ]
+    return search_paging.page(
+        result["Results"],
+        query=[resource, search_expression],
+        sort_by=sort_by,
+        sort_order=sort_order,
+        max_results=max_results,
+        next_token=next_token,
+    )
 
 
 def _matches(package: dict[str, Any], search_filter: dict[str, Any]) -> bool:
@@ -282,6 +303,19 @@ def _get_policy_response(self: Any) -> ActionResult:
     return ActionResult({"ResourcePolicy": policy})
 
 
+def _search_response(self: Any) -> ActionResult:
+    return ActionResult(
+        self.sagemaker_backend.search(
+            resource=self._get_param("Resource"),
+            search_expression=self._get_param("SearchExpression"),
+            sort_by=self._get_param("SortBy"),
+            sort_order=self._get_param("SortOrder"),
+            max_results=self._get_param("MaxResults"),
+            next_token=self._get_param("NextToken"),
+        )
+    )
+
+
 def _delete_policy_response(self: Any) -> EmptyResult:
     self.sagemaker_backend.delete_model_package_group_policy(self._get_param("ModelPackageGroupName"))
     return EmptyResult()
@@ -304,6 +338,7 @@ _RESPONSE_METHODS: dict[str, Callable[..., Any]] = {
     "put_model_package_group_policy": _put_policy_response,
     "get_model_package_group_policy": _get_policy_response,
     "delete_model_package_group_policy": _delete_policy_response,
+    "search": _search_response,
 }
 
 
