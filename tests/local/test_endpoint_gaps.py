@@ -308,6 +308,33 @@ def test_invoke_of_a_failing_model_answers_model_error_424(sm: Any, embedded_aws
     assert error["OriginalStatusCode"] == 400
 
 
+def test_a_model_that_fails_to_load_is_logged_at_in_service_and_its_invocations_answer_why(
+    sm: Any, embedded_aws: EmbeddedAWS, caplog: pytest.LogCaptureFixture
+) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:  # serving code without the model.json it loads
+        info = tarfile.TarInfo("code/inference.py")
+        info.size = len(SERVING_CODE.encode())
+        tar.addfile(info, io.BytesIO(SERVING_CODE.encode()))
+    embedded_aws.client("s3").put_object(Bucket="models", Key="v1/model.tar.gz", Body=buffer.getvalue())
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+
+    with caplog.at_level("WARNING", logger="modelops.local.invoke"):
+        embedded_aws.clock.fast_forward()
+
+    assert status(sm) == "InService"
+    assert (
+        "endpoint e: model s3://models/v1/model.tar.gz failed to load (model_fn failed: FileNotFoundError"
+        in (caplog.text)
+    )
+    with pytest.raises(ClientError) as raised:
+        embedded_aws.client("sagemaker-runtime").invoke_endpoint(
+            EndpointName="e", Body=b'{"instances": [1]}', ContentType="application/json"
+        )
+    assert raised.value.response["Error"]["Code"] == "ModelError"
+    assert "model_fn failed: FileNotFoundError" in raised.value.response["Error"]["Message"]
+
+
 @pytest.mark.parametrize("name", ["e", "missing"])
 def test_invoke_of_an_endpoint_not_in_service_is_a_validation_error(
     sm: Any, embedded_aws: EmbeddedAWS, name: str

@@ -1,7 +1,8 @@
 """Run a model version's own serving code, as the scikit-learn serving container would.
 
 The embedded AWS's InvokeEndpoint calls ``run_inference`` with the ``ModelDataUrl`` and ``Environment``
-of the container the endpoint serves. The artifact is downloaded from (emulated) S3, unpacked once per
+of the container the endpoint serves; before an endpoint reports ``InService`` it calls ``preload``, which
+loads the model into the same cache, as SageMaker loads it before an endpoint takes traffic. The artifact is downloaded from (emulated) S3, unpacked once per
 URL and ETag, its ``code/<SAGEMAKER_PROGRAM>`` is imported as a module of its own, and the four
 functions of the serving contract answer the request. A version whose serving code cannot import, load
 its model, parse the request or predict fails here for the same reason it would fail on SageMaker.
@@ -15,6 +16,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -73,6 +75,13 @@ def run_inference(
     if not isinstance(payload, (bytes, bytearray)):
         raise ServingCodeError(f"output_fn returned {type(payload).__name__}; it must return str or bytes")
     return bytes(payload), str(answered_type)
+
+
+def preload(model_data_url: str, environment: Mapping[str, str]) -> None:
+    """Download and unpack the artifact, import its serving code and run ``model_fn`` now, into the cache
+    ``run_inference`` answers from. Raises what ``run_inference`` would: a failed load is not cached, so
+    every later invocation tries again and fails for the same, real reason."""
+    _load(model_data_url, dict(environment), boto3.client("s3"))
 
 
 def _call(module: ModuleType, name: str, *args: Any) -> Any:

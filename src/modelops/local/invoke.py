@@ -9,10 +9,12 @@ it pulls in scikit-learn). A model that raises answers ``ModelError`` (HTTP 424)
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from moto.core.exceptions import ServiceException
 
+_log = logging.getLogger(__name__)
 _SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")
 
 
@@ -88,26 +90,39 @@ def warm(backend: Any, endpoint_name: str) -> None:
     """Load the endpoint's model now, as SageMaker does before it reports ``InService``.
 
     Without this the first invocation would pay the artifact download and the import of the serving code,
-    which SageMaker never shows a caller (and which a latency check would take for a slow model).
-    ``run_inference`` loads before it parses the request, so an empty request loads the model; its own
-    failure (or the model's: a broken model fails the first real invocation with its reason) is ignored here.
+    which SageMaker never shows a caller (and which a latency check would take for a slow model). A model
+    that fails to load is logged with its reason and not cached: the endpoint still goes ``InService`` (the
+    local flow judges a broken version by what its invocations answer) and each invocation tries the load
+    again, answering ``ModelError`` with that same reason.
     """
+    endpoint = backend.endpoints.get(endpoint_name)
+    config = backend.endpoint_configs.get(endpoint.endpoint_config_name) if endpoint else None
+    variant = _pick_variant(config.production_variants, None) if config else None
+    model = backend._models.get(variant["ModelName"]) if variant else None
+    if model is None:
+        return  # nothing to load; an invocation answers why
+    container = model.primary_container or (model.containers[0] if model.containers else {})
     try:
-        endpoint = backend.endpoints[endpoint_name]
-        config = backend.endpoint_configs[endpoint.endpoint_config_name]
-        variant = _pick_variant(config.production_variants, None)
-        model = backend._models[variant["ModelName"]] if variant else None
-        if model is None:
-            return
-        container = model.primary_container or (model.containers[0] if model.containers else {})
         model_data_url, environment = _resolve_container(backend, container)
-        if not model_data_url:
-            return
-        from modelops.local.inference import run_inference
-
-        run_inference(model_data_url, environment, b"", "application/json", "application/json")
-    except Exception:  # warming is best effort; the real invocation reports any failure
+    except ServiceException as error:  # e.g. the model package was deleted; the invocation says so too
+        _log.warning("endpoint %s: cannot resolve its model to preload: %s", endpoint_name, error)
         return
+    if not model_data_url:
+        return
+
+    from modelops.local.inference import InferenceError, preload
+
+    try:
+        preload(model_data_url, environment)
+    except InferenceError as error:
+        _log.warning(
+            "endpoint %s: model %s failed to load (%s); its invocations will answer ModelError",
+            endpoint_name,
+            model_data_url,
+            error,
+        )
+    except Exception:  # not the version's fault (S3 unreachable, an emulator bug): say so with the trace
+        _log.exception("endpoint %s: preloading %s failed unexpectedly", endpoint_name, model_data_url)
 
 
 def _pick_variant(variants: list[dict[str, Any]], target: str | None) -> dict[str, Any] | None:
