@@ -31,6 +31,17 @@ from modelops.deploy.events import ENDPOINT_STATE_CHANGE, PACKAGE_STATE_CHANGE, 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime CDK 2.275 offers
 
 
+# The lifecycle states in which deploy_staging acts on an approval (``modelops.deploy.staging.awaits_staging``):
+# never staged, or Staging/Failed approved again. Every other Approved update is one of our own lifecycle
+# records (Staging/Deploying, Passed, Production/*, Archived/*), which would only invoke it to do nothing.
+# ``exists`` works on leaf fields only, hence on Stage rather than on ModelLifeCycle.
+_AWAITING_STAGING = [
+    {"ModelLifeCycle": {"Stage": [{"exists": False}]}},
+    {"ModelLifeCycle": {"Stage": [lifecycle.STAGE_DEVELOPMENT]}},
+    {"ModelLifeCycle": {"Stage": [lifecycle.STAGE_STAGING], "StageStatus": [lifecycle.STATUS_FAILED]}},
+]
+
+
 @dataclass(frozen=True)
 class _Route:
     handler: str
@@ -83,7 +94,7 @@ class ApprovalDeployer(Construct):
                 "deploy_staging",
                 f"{group}: a version was approved -> deploy it to staging",
                 PACKAGE_STATE_CHANGE,
-                {**package_change, "ModelApprovalStatus": [lifecycle.APPROVED]},
+                {**package_change, "ModelApprovalStatus": [lifecycle.APPROVED], "$or": _AWAITING_STAGING},
             ),
             _Route(
                 "verify_staging",

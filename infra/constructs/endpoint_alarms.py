@@ -40,47 +40,57 @@ class EndpointAlarms(Construct):
         topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT}
+        self._dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT}
         # Plain strings, not the alarms' Ref tokens: the deployer's environment names them before they exist.
         self.alarm_names: tuple[str, ...] = (f"{endpoint_name}-5xx-errors", f"{endpoint_name}-model-latency")
-        self.errors = cloudwatch.Alarm(
-            self,
+        self.errors = self._alarm(
             "Errors",
-            alarm_name=self.alarm_names[0],
-            alarm_description=f"{endpoint_name} answers with server errors; rolls back a blue/green update",
-            metric=cloudwatch.Metric(
-                namespace="AWS/SageMaker",
-                metric_name="Invocation5XXErrors",
-                dimensions_map=dimensions,
-                statistic="Sum",
-                period=cdk.Duration.minutes(1),
-            ),
+            self.alarm_names[0],
+            f"{endpoint_name} answers with server errors; rolls back a blue/green update",
+            metric_name="Invocation5XXErrors",
+            statistic="Sum",
             threshold=error_threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.latency = cloudwatch.Alarm(
-            self,
+        self.latency = self._alarm(
             "Latency",
-            alarm_name=self.alarm_names[1],
-            alarm_description=f"{endpoint_name} model latency is over budget; rolls back a blue/green update",
+            self.alarm_names[1],
+            f"{endpoint_name} model latency is over budget; rolls back a blue/green update",
+            metric_name="ModelLatency",
+            statistic="Average",
             # SageMaker reports ModelLatency in microseconds.
-            metric=cloudwatch.Metric(
-                namespace="AWS/SageMaker",
-                metric_name="ModelLatency",
-                dimensions_map=dimensions,
-                statistic="Average",
-                period=cdk.Duration.minutes(1),
-            ),
             threshold=latency_threshold.to_milliseconds() * 1000,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         if topic is not None:
             for alarm in (self.errors, self.latency):
                 alarm.add_alarm_action(actions.SnsAction(topic))
                 alarm.add_ok_action(actions.SnsAction(topic))
+
+    def _alarm(
+        self,
+        construct_id: str,
+        name: str,
+        description: str,
+        *,
+        metric_name: str,
+        statistic: str,
+        threshold: float,
+    ) -> cloudwatch.Alarm:
+        """The endpoint variant's metric above ``threshold`` in 2 of 3 minutes; no data is not breaching."""
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=name,
+            alarm_description=description,
+            metric=cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name=metric_name,
+                dimensions_map=self._dimensions,
+                statistic=statistic,
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )

@@ -260,15 +260,21 @@ def test_a_rejection_by_an_approver_is_notified_once(world: World) -> None:
     assert world.serves(STAGING) is None
 
 
-def test_failed_staging_creation_rejects_the_version_and_the_next_approval_recreates_staging(
-    world: World,
-) -> None:
+def _approve_while_staging_creation_fails(world: World) -> int:
+    """Register and approve a version whose staging endpoint cannot be created; its number."""
     world.aws.faults.fail_next_endpoint_change(
         "CapacityError: no ml.m5.large capacity", endpoint_name=STAGING
     )
-    first = world.register(rmse=55.0)
-    world.approve(first)
+    version = world.register(rmse=55.0)
+    world.approve(version)
     world.settle()
+    return version
+
+
+def test_failed_staging_creation_rejects_the_version_and_the_next_approval_recreates_staging(
+    world: World,
+) -> None:
+    first = _approve_while_staging_creation_fails(world)
 
     assert world.state(first) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
     assert "CapacityError" in world.description(first)
@@ -283,6 +289,22 @@ def test_failed_staging_creation_rejects_the_version_and_the_next_approval_recre
 
     assert world.serves(STAGING) == second
     assert world.state(second) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+
+
+def test_version_rejected_by_a_failed_staging_deployment_is_deployed_when_approved_again(
+    world: World,
+) -> None:
+    version = _approve_while_staging_creation_fails(world)
+    assert world.state(version) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+    world.notifications()
+
+    # Capacity is back: the approver approves it again, at Staging/Failed, which the staging rule still routes.
+    world.registry.approve_version(version, "capacity is back; try again", override=True)
+    world.settle()
+
+    assert world.serves(STAGING) == version
+    assert world.state(version) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert [n["event"] for n in world.notifications()] == ["staging-passed"]
 
 
 @pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 1.0}], indirect=True)

@@ -25,6 +25,12 @@ def _event(name: str) -> dict[str, Any]:
     return dict(json.loads((EVENTS / name).read_text()))
 
 
+def _routed(cdk_out: Path, event: dict[str, Any]) -> list[str]:
+    """The handlers the synthesized rules invoke for ``event``, matched as the embedded AWS matches."""
+    with embedded_aws(cdk_out) as aws:
+        return sorted(f.handler.split(".")[-2] for _, f, _ in aws.dispatcher.targets_for(event))
+
+
 def test_package_event_model_reads_the_documented_example() -> None:
     change = parse_package_event(_event("aws_doc_model_package_state_change.json"))
     assert change.version == 2 and change.group_name == "versionedmp-p-idy6c3e1fiqj"
@@ -52,8 +58,10 @@ def test_malformed_events_are_refused_with_the_reason(event: Any, message: str) 
 
 EXPECTED_ROUTES = {
     "package_approved.json": ["deploy_staging"],
-    "package_promoted.json": ["deploy_production", "deploy_staging"],  # still Approved: staging no-ops
-    "package_rollback_requested.json": ["deploy_production", "deploy_staging"],
+    "package_approved_without_life_cycle.json": ["deploy_staging"],
+    "package_reapproved_after_staging_failure.json": ["deploy_staging"],
+    "package_promoted.json": ["deploy_production"],  # still Approved, but past staging
+    "package_rollback_requested.json": ["deploy_production"],
     "package_rejected.json": ["notify_rejected"],
     "staging_endpoint_in_service.json": ["verify_staging"],
     "production_endpoint_in_service.json": ["finalize_production"],
@@ -65,11 +73,45 @@ EXPECTED_ROUTES = {
 def test_synthesized_rules_route_each_event_to_its_handler(
     deployment_cdk_out: Path, fixture: str, handlers: list[str]
 ) -> None:
-    with embedded_aws(deployment_cdk_out) as aws:
-        routed = sorted(
-            function.handler.split(".")[-2] for _, function, _ in aws.dispatcher.targets_for(_event(fixture))
-        )
-    assert routed == handlers
+    assert _routed(deployment_cdk_out, _event(fixture)) == handlers
+
+
+# Approved updates our own lifecycle records make after staging took the version: none reaches
+# deploy_staging, which could only answer "no-op" (the Production/Approved and RollbackRequested ones go to
+# deploy_production, above).
+OWN_APPROVED_UPDATES = [
+    (lc.STAGE_STAGING, lc.STATUS_DEPLOYING),
+    (lc.STAGE_STAGING, lc.STATUS_PASSED),
+    *((lc.STAGE_PRODUCTION, status) for status in (lc.STATUS_DEPLOYING, lc.STATUS_DEPLOYED)),
+    *((lc.STAGE_PRODUCTION, status) for status in (lc.STATUS_FAILED, lc.STATUS_ROLLED_BACK)),
+    *((lc.STAGE_ARCHIVED, status) for status in (lc.STATUS_RETIRED, lc.STATUS_ROLLED_BACK)),
+]
+
+
+def _approved_at(stage: str, status: str) -> dict[str, Any]:
+    event = _event("package_approved.json")
+    life_cycle = {"Stage": stage, "StageStatus": status, "StageDescription": "recorded by the deployer"}
+    return {**event, "detail": {**event["detail"], "ModelLifeCycle": life_cycle}}
+
+
+@pytest.mark.parametrize(("stage", "status"), OWN_APPROVED_UPDATES)
+def test_our_own_updates_of_an_approved_version_past_staging_do_not_invoke_deploy_staging(
+    deployment_cdk_out: Path, stage: str, status: str
+) -> None:
+    assert _routed(deployment_cdk_out, _approved_at(stage, status)) == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "status"),
+    [(lc.STAGE_DEVELOPMENT, lc.STATUS_REGISTERED), (lc.STAGE_STAGING, lc.STATUS_FAILED)],
+)
+def test_approved_versions_deploy_staging_acts_on_reach_it_and_rejected_ones_do_not(
+    deployment_cdk_out: Path, stage: str, status: str
+) -> None:
+    approved = _approved_at(stage, status)
+    rejected = {**approved, "detail": {**approved["detail"], "ModelApprovalStatus": lc.REJECTED}}
+    assert _routed(deployment_cdk_out, approved) == ["deploy_staging"]
+    assert _routed(deployment_cdk_out, rejected) == ["notify_rejected"]
 
 
 def _placement(**overrides: Any) -> ep.Placement:

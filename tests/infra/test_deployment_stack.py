@@ -52,7 +52,24 @@ def test_one_rule_per_event_type_on_the_default_bus_with_the_group_and_endpoint_
     group = {"ModelPackageGroupName": ["diabetes-progression"]}
     assert sorted(patterns, key=json.dumps) == sorted(
         [
-            {**package, "detail": {**group, "ModelApprovalStatus": [lifecycle.APPROVED]}},
+            {
+                **package,
+                "detail": {
+                    **group,
+                    "ModelApprovalStatus": [lifecycle.APPROVED],
+                    # Only the stages deploy_staging acts on: never staged, or staging failed and approved again.
+                    "$or": [
+                        {"ModelLifeCycle": {"Stage": [{"exists": False}]}},
+                        {"ModelLifeCycle": {"Stage": [lifecycle.STAGE_DEVELOPMENT]}},
+                        {
+                            "ModelLifeCycle": {
+                                "Stage": [lifecycle.STAGE_STAGING],
+                                "StageStatus": [lifecycle.STATUS_FAILED],
+                            }
+                        },
+                    ],
+                },
+            },
             {**package, "detail": {**group, "ModelApprovalStatus": [lifecycle.REJECTED]}},
             {
                 **package,

@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 
 from modelops import lifecycle
 from modelops.deploy.errors import EndpointBusyError
+from modelops.deploy.packages import PackageVersion
+from modelops.deploy.settings import DeploySettings
 
 IN_SERVICE = "InService"
 FAILED = "Failed"
@@ -132,21 +134,44 @@ def ensure_not_busy(endpoint: EndpointState | None) -> None:
         raise EndpointBusyError(f"endpoint {endpoint.name} is {endpoint.status}; retry once it settles")
 
 
+def settled_deployment(sagemaker: Any, name: str) -> tuple[EndpointState, str] | str:
+    """The endpoint, once settled, and the package ARN the deployer last gave it; or why there is none.
+
+    Every state change of an endpoint sends an event; only a settled endpoint carrying our tag has an
+    outcome to record. The reason is for the log.
+    """
+    endpoint = describe_endpoint(sagemaker, name)
+    if endpoint is None or endpoint.status in BUSY:
+        return f"{name} is {endpoint.status if endpoint else 'absent'}"
+    if endpoint.served_package is None:
+        return f"{name} carries no {lifecycle.TAG_SERVED_PACKAGE} tag"
+    return endpoint, endpoint.served_package
+
+
+def settled_unchanged(outcome: str, endpoint: EndpointState | None) -> bool:
+    """``serve`` found the package already in service, so no state-change event will follow.
+
+    An earlier attempt deployed it but stopped before recording, and the InService event is long gone:
+    the caller records the outcome now instead of waiting for an event.
+    """
+    return outcome == "unchanged" and endpoint is not None and endpoint.status == IN_SERVICE
+
+
 def serve(
     sagemaker: Any,
-    *,
-    project: str,
+    settings: DeploySettings,
     placement: Placement,
-    package_arn: str,
-    version: int,
-    role_arn: str,
+    package: PackageVersion,
     endpoint: EndpointState | None,
 ) -> str:
-    """Make ``placement.endpoint_name`` serve ``package_arn``. Returns "created", "updated" or "unchanged".
+    """Make ``placement.endpoint_name`` serve ``package``. Returns "created", "updated" or "unchanged".
 
-    The caller has checked the guards and that the endpoint is not busy. Tags are written after the
-    update call succeeds, so a refused update leaves the endpoint's tags telling the truth.
+    The model runs as the settings' execution role; names carry the settings' project prefix. The caller
+    has checked the guards and that the endpoint is not busy. Tags are written after the update call
+    succeeds, so a refused update leaves the endpoint's tags telling the truth.
     """
+    project, role_arn = settings.project_name, settings.execution_role_arn
+    package_arn, version = package.arn, package.version
     config = endpoint_config_name(project, placement, version, package_arn)
     if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
         return "unchanged"

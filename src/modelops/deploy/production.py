@@ -66,15 +66,7 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
         package = record_stage(sm, package, lc.STAGE_PRODUCTION, lc.STATUS_FAILED, reason)
         notify(clients.sns, settings.topic_arn, event="production-refused", package=package, summary=reason)
         return reason
-    outcome = ep.serve(
-        sm,
-        project=settings.project_name,
-        placement=placement(settings),
-        package_arn=package.arn,
-        version=package.version,
-        role_arn=settings.execution_role_arn,
-        endpoint=endpoint,
-    )
+    outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
     kind = "rollback" if package.stage_status == lc.STATUS_ROLLBACK_REQUESTED else "promotion"
     record_stage(
         sm,
@@ -84,7 +76,7 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
         f"{kind}: {settings.production_traffic_shifting} update of {settings.production_endpoint} "
         f"({outcome})",
     )
-    if outcome == "unchanged" and endpoint is not None and endpoint.status == ep.IN_SERVICE:
+    if ep.settled_unchanged(outcome, endpoint):
         return finalize_production(clients, settings)
     return f"{outcome} {settings.production_endpoint} with {package.label} ({kind})"
 
@@ -92,12 +84,10 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
 def finalize_production(clients: Clients, settings: DeploySettings) -> str:
     """Record the end of a production update: Deployed and the replaced version archived, or RolledBack."""
     sm = clients.sagemaker
-    endpoint = ep.describe_endpoint(sm, settings.production_endpoint)
-    if endpoint is None or endpoint.status in ep.BUSY:
-        return f"no-op: {settings.production_endpoint} is {endpoint.status if endpoint else 'absent'}"
-    intended = endpoint.served_package
-    if intended is None:
-        return f"no-op: {settings.production_endpoint} carries no {lc.TAG_SERVED_PACKAGE} tag"
+    settled = ep.settled_deployment(sm, settings.production_endpoint)
+    if isinstance(settled, str):
+        return f"no-op: {settled}"
+    endpoint, intended = settled
     candidate = describe_package(sm, intended)
     if not candidate.is_at(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING):
         return f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
@@ -128,8 +118,9 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     waiting = [package for package in found if package is not None]
     if not waiting:
         return "no promotion waits"
+    latest = max(waiting, key=lambda p: p.get("LastModifiedTime") or p["CreationTime"])
     try:
-        return f"next: {deploy_production(clients, settings, max(waiting, key=lambda p: p.get('LastModifiedTime') or p['CreationTime'])['ModelPackageArn'])}"
+        return f"next: {deploy_production(clients, settings, latest['ModelPackageArn'])}"
     except EndpointBusyError as busy:
         return f"a promotion waits: {busy}"
 

@@ -26,7 +26,8 @@ def awaits_staging(package: PackageVersion) -> bool:
     """Approved and not yet through staging; or approved again after staging rejected it (a second try).
 
     A version refused or superseded on staging stays Approved at Staging/Failed without the rejection
-    mark, so the events our own records emit never redeploy it.
+    mark, so the events our own records emit never redeploy it. The deploy_staging rule
+    (``infra.constructs.approval_deployer``) routes only these stages, so keep the two in step.
     """
     fresh = package.stage in (None, lc.STAGE_DEVELOPMENT)
     rejected_before = lc.META_REJECTION_NOTIFIED in package.metadata
@@ -55,15 +56,7 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
         package = record_stage(sm, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
         notify(clients.sns, settings.topic_arn, event="staging-refused", package=package, summary=reason)
         return reason
-    outcome = ep.serve(
-        sm,
-        project=settings.project_name,
-        placement=placement(settings),
-        package_arn=package.arn,
-        version=package.version,
-        role_arn=settings.execution_role_arn,
-        endpoint=endpoint,
-    )
+    outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
     record_stage(
         sm,
         package,
@@ -75,8 +68,7 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
         # Replaced before its verification ran: say so, rather than leave it Deploying forever.
         superseded = f"superseded on {settings.staging_endpoint} by v{package.version} before verification"
         record_stage(sm, current, lc.STAGE_STAGING, lc.STATUS_FAILED, superseded)
-    if outcome == "unchanged" and endpoint is not None and endpoint.status == ep.IN_SERVICE:
-        # An earlier attempt deployed it but stopped before recording; the InService event is long gone.
+    if ep.settled_unchanged(outcome, endpoint):
         return verify_staging(clients, settings)
     return f"{outcome} {settings.staging_endpoint} with {package.label}"
 
@@ -84,13 +76,11 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
 def verify_staging(clients: Clients, settings: DeploySettings) -> str:
     """Verify what the staging endpoint now serves, if it is a version waiting for verification."""
     sm = clients.sagemaker
-    endpoint = ep.describe_endpoint(sm, settings.staging_endpoint)
-    if endpoint is None or endpoint.status in ep.BUSY:
-        return f"no-op: {settings.staging_endpoint} is {endpoint.status if endpoint else 'absent'}"
-    intended = endpoint.served_package
+    settled = ep.settled_deployment(sm, settings.staging_endpoint)
+    if isinstance(settled, str):
+        return f"no-op: {settled}"
+    endpoint, intended = settled
     actual = ep.package_of_config(sm, endpoint.config_name)
-    if intended is None:
-        return f"no-op: {settings.staging_endpoint} carries no {lc.TAG_SERVED_PACKAGE} tag"
     if endpoint.status == ep.FAILED or actual != intended:
         return _deployment_failed(clients, settings, endpoint, intended, actual)
     package = describe_package(sm, intended)
@@ -229,13 +219,5 @@ def _restore(
     good = describe_package(clients.sagemaker, previous)
     if good.approval_status == lc.REJECTED:
         return f"no earlier good version to restore on staging (v{good.version} was rejected)"
-    ep.serve(
-        clients.sagemaker,
-        project=settings.project_name,
-        placement=placement(settings),
-        package_arn=good.arn,
-        version=good.version,
-        role_arn=settings.execution_role_arn,
-        endpoint=endpoint,
-    )
+    ep.serve(clients.sagemaker, settings, placement(settings), good, endpoint)
     return f"staging restored to v{good.version}"
