@@ -3,8 +3,8 @@
 As the SageMaker API reference documents Search: ``MaxResults`` is 1..100, ``SortBy`` names a resource
 property (default ``LastModifiedTime``), ``SortOrder`` is ``Ascending`` or ``Descending`` (default
 ``Descending``), and a response holds a ``NextToken`` while more results match, to be passed back with the
-same ``SearchExpression`` and sort parameters. The reference gives no default for ``MaxResults``; 10 is what
-SageMaker answers without one.
+same ``SearchExpression`` and sort parameters. The reference gives no default for ``MaxResults``; 10 here is an
+assumption (unverified against AWS, which no machine here can reach); callers that care pass MaxResults.
 
 The token is opaque: it carries the sort key of the last record returned, so the next page continues right
 after it even when records were created or deleted in between (an offset would repeat or skip some), and a
