@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +62,25 @@ def test_demo_without_templates_says_what_to_run(tmp_path: Path, capsys: pytest.
     assert capsys.readouterr().err.strip() == (
         f"modelops demo: no templates in {tmp_path / 'missing'}/; run `make synth` first"
     )
+
+
+def test_interrupting_the_demo_leaves_nothing_running(cdk_out: Path, tmp_path: Path) -> None:
+    # Ctrl-C in a terminal sends SIGINT to the whole foreground process group: do the same.
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "modelops.demo", "--cdk-out", str(cdk_out), "--logs", str(tmp_path / "log")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if line.startswith("[1/7]"):  # training: a step script runs as a child process now
+            break
+    time.sleep(1.0)
+    os.killpg(demo.pid, signal.SIGINT)
+    _, err = demo.communicate(timeout=60)
+    assert demo.returncode == 130
+    assert "interrupted" in err
+    with pytest.raises(ProcessLookupError):
+        os.killpg(demo.pid, 0)  # no process of the demo's group is left
