@@ -50,11 +50,12 @@ _active = False
 
 def apply_patches() -> None:
     """Install every patch on moto (idempotent). Importing the patch modules imports moto's SageMaker."""
-    from modelops.local import endpoint_gaps, eventbridge_gaps, sagemaker_gaps
+    from modelops.local import endpoint_gaps, eventbridge_gaps, pipeline_execution_gaps, sagemaker_gaps
 
     sagemaker_gaps.apply()
     endpoint_gaps.apply()
     eventbridge_gaps.apply()
+    pipeline_execution_gaps.apply()
 
 
 @dataclass

@@ -27,6 +27,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from modelops import lifecycle
+from modelops.local.execution_steps import (
+    STEP_EVALUATE,
+    STEP_FAIL,
+    STEP_GATE,
+    STEP_PREPROCESS,
+    STEP_REGISTER,
+    STEP_TRAIN,
+    StepLog,
+    StepRecordingError,
+    job_name,
+)
 from modelops.training_contract import (
     CONTENT_TYPES,
     DATA_FILE,
@@ -136,62 +147,47 @@ def run_local_pipeline(
     pipeline_name, execution_id = execution_arn.split(":pipeline/", 1)[1].split("/execution/")
     # The deployed pipeline's layout (pipelines/<name>/<execution>/...), so both kinds of run look alike.
     prefix = f"pipelines/{pipeline_name}/{execution_id}"
-
-    with tempfile.TemporaryDirectory(prefix="modelops-run-") as tmp:
-        root = Path(tmp)
-        data_version, metrics = _run_steps(root, scripts, params, serving_fault, data_csv)
-        rmse = metrics[lifecycle.PRIMARY_METRIC]
-        if not math.isfinite(rmse) or rmse > threshold:
-            raise GateFailedError(lifecycle.PRIMARY_METRIC, rmse, threshold)
-        model_data_url = _upload(s3_client, bucket, f"{prefix}/model/model.tar.gz", root / "model.tar.gz")
-        sample_uri = _upload(
-            s3_client,
-            bucket,
-            f"{prefix}/model/{SAMPLE_PAYLOAD_FILE}",
-            root / "evaluate/evaluation" / SAMPLE_PAYLOAD_FILE,
-        )
-        evaluation_uri = _upload(
-            s3_client,
-            bucket,
-            f"{prefix}/evaluation/{EVALUATION_FILE}",
-            root / "evaluate/evaluation" / EVALUATION_FILE,
-        )
-        _upload(s3_client, bucket, f"{prefix}/metadata/{DATA_FILE}", root / "preprocess/metadata" / DATA_FILE)
-
-    region = sagemaker_client.meta.region_name
-    commit = code_commit or _git_commit(scripts)
-    response = sagemaker_client.create_model_package(
-        ModelPackageGroupName=group,
-        ModelApprovalStatus=approval_status,
-        InferenceSpecification={
-            "Containers": [
-                {
-                    "Image": sklearn_image_uri(region),
-                    "ModelDataUrl": model_data_url,
-                    "Environment": {**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
-                }
-            ],
-            "SupportedContentTypes": list(CONTENT_TYPES),
-            "SupportedResponseMIMETypes": list(RESPONSE_TYPES),
-            **(
-                {"SupportedRealtimeInferenceInstanceTypes": sorted(set(inference_instance_types))}
-                if inference_instance_types
-                else {}
-            ),
-        },
-        ModelMetrics=model_metrics(evaluation_uri),
-        MetadataProperties={"CommitId": commit, "GeneratedBy": execution_arn},
-        CustomerMetadataProperties=customer_metadata(
-            code_commit=commit,
-            data_version=data_version,
-            pipeline_execution=execution_arn,
-            training_job=f"local-{execution_id}-train",
-            sample_payload_uri=sample_uri,
-            hyperparameters={k: str(v) for k, v in {**params, "random_state": RANDOM_STATE}.items()},
-            metrics={k: f"{v:.6g}" for k, v in metrics.items()},
-        ),
-    )
-    arn = response["ModelPackageArn"]
+    steps = StepLog(execution_arn)
+    try:
+        with tempfile.TemporaryDirectory(prefix="modelops-run-") as tmp:
+            root = Path(tmp)
+            data_version, metrics = _run_steps(root, scripts, params, serving_fault, data_csv, steps)
+            rmse = metrics[lifecycle.PRIMARY_METRIC]
+            with steps.step(STEP_GATE) as metadata:
+                passed = math.isfinite(rmse) and rmse <= threshold
+                metadata["Condition"] = {"Outcome": "True" if passed else "False"}
+            if not passed:
+                failure = GateFailedError(lifecycle.PRIMARY_METRIC, rmse, threshold)
+                with steps.step(STEP_FAIL, {"Fail": {"ErrorMessage": str(failure)}}):
+                    raise failure
+            with steps.step(STEP_REGISTER) as metadata:
+                arn, model_data_url, evaluation_uri, sample_uri = _register(
+                    sagemaker_client,
+                    s3_client,
+                    root,
+                    group=group,
+                    bucket=bucket,
+                    prefix=prefix,
+                    scripts=scripts,
+                    approval_status=approval_status,
+                    code_commit=code_commit,
+                    execution_arn=execution_arn,
+                    data_version=data_version,
+                    params=params,
+                    metrics=metrics,
+                    inference_instance_types=inference_instance_types,
+                )
+                metadata["RegisterModel"] = {"Arn": arn}
+    except Exception as error:
+        try:
+            steps.record(sagemaker_client, "Failed", str(error))
+        except StepRecordingError as unrecorded:
+            error.add_note(str(unrecorded))  # the run's own failure is the one to report
+        raise
+    try:
+        steps.record(sagemaker_client, "Succeeded")
+    except StepRecordingError as error:
+        raise PipelineRunError(f"registered {arn}, but {error}") from None
     return LocalPipelineRun(
         model_package_arn=arn,
         version=int(arn.rsplit("/", 1)[-1]),
@@ -281,20 +277,94 @@ def _start_execution(sagemaker_client: Any, project_name: str, group: str) -> st
     return str(sagemaker_client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"])
 
 
+def _register(
+    sagemaker_client: Any,
+    s3_client: Any,
+    root: Path,
+    *,
+    group: str,
+    bucket: str,
+    prefix: str,
+    scripts: Path,
+    approval_status: str,
+    code_commit: str | None,
+    execution_arn: str,
+    data_version: str,
+    params: Mapping[str, int],
+    metrics: Mapping[str, float],
+    inference_instance_types: Sequence[str],
+) -> tuple[str, str, str, str]:
+    """Upload the artifacts and register the version: (package ARN, model, evaluation, sample payload URIs)."""
+    model_data_url = _upload(s3_client, bucket, f"{prefix}/model/model.tar.gz", root / "model.tar.gz")
+    sample_uri = _upload(
+        s3_client,
+        bucket,
+        f"{prefix}/model/{SAMPLE_PAYLOAD_FILE}",
+        root / "evaluate/evaluation" / SAMPLE_PAYLOAD_FILE,
+    )
+    evaluation_uri = _upload(
+        s3_client,
+        bucket,
+        f"{prefix}/evaluation/{EVALUATION_FILE}",
+        root / "evaluate/evaluation" / EVALUATION_FILE,
+    )
+    _upload(s3_client, bucket, f"{prefix}/metadata/{DATA_FILE}", root / "preprocess/metadata" / DATA_FILE)
+    region = sagemaker_client.meta.region_name
+    commit = code_commit or _git_commit(scripts)
+    response = sagemaker_client.create_model_package(
+        ModelPackageGroupName=group,
+        ModelApprovalStatus=approval_status,
+        InferenceSpecification={
+            "Containers": [
+                {
+                    "Image": sklearn_image_uri(region),
+                    "ModelDataUrl": model_data_url,
+                    "Environment": {**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
+                }
+            ],
+            "SupportedContentTypes": list(CONTENT_TYPES),
+            "SupportedResponseMIMETypes": list(RESPONSE_TYPES),
+            **(
+                {"SupportedRealtimeInferenceInstanceTypes": sorted(set(inference_instance_types))}
+                if inference_instance_types
+                else {}
+            ),
+        },
+        ModelMetrics=model_metrics(evaluation_uri),
+        MetadataProperties={"CommitId": commit, "GeneratedBy": execution_arn},
+        CustomerMetadataProperties=customer_metadata(
+            code_commit=commit,
+            data_version=data_version,
+            pipeline_execution=execution_arn,
+            training_job=job_name(execution_arn, "train"),
+            sample_payload_uri=sample_uri,
+            hyperparameters={k: str(v) for k, v in {**params, "random_state": RANDOM_STATE}.items()},
+            metrics={k: f"{v:.6g}" for k, v in metrics.items()},
+        ),
+    )
+    return str(response["ModelPackageArn"]), model_data_url, evaluation_uri, sample_uri
+
+
 def _run_steps(
-    root: Path, scripts: Path, params: Mapping[str, int], serving_fault: str | None, data_csv: Path | None
+    root: Path,
+    scripts: Path,
+    params: Mapping[str, int],
+    serving_fault: str | None,
+    data_csv: Path | None,
+    steps: StepLog,
 ) -> tuple[str, dict[str, float]]:
     pre = root / "preprocess"
     source = pre / "input" / "data" / "data.csv"
-    if data_csv is None:
-        from modelops.datasets import write_diabetes_csv
+    with steps.step(STEP_PREPROCESS, steps.job("processing-job", "preprocess")):
+        if data_csv is None:
+            from modelops.datasets import write_diabetes_csv
 
-        write_diabetes_csv(source)
-    else:
-        source.parent.mkdir(parents=True)
-        shutil.copyfile(data_csv, source)
-    _run("preprocess", scripts / "preprocess.py", [], {"MODELOPS_PROCESSING_DIR": str(pre)})
-    data_version = json.loads((pre / "metadata" / DATA_FILE).read_text())["data_version"]
+            write_diabetes_csv(source)
+        else:
+            source.parent.mkdir(parents=True)
+            shutil.copyfile(data_csv, source)
+        _run("preprocess", scripts / "preprocess.py", [], {"MODELOPS_PROCESSING_DIR": str(pre)})
+        data_version = json.loads((pre / "metadata" / DATA_FILE).read_text())["data_version"]
 
     model_dir = root / "train" / "model"
     train_env = {
@@ -306,19 +376,21 @@ def _run_steps(
         "SM_HPS": json.dumps({**params, "random_state": RANDOM_STATE}),
     }
     args = [part for name, value in params.items() for part in (f"--{name}", str(value))]
-    _run("train", scripts / "train.py", [*args, "--random_state", str(RANDOM_STATE)], train_env)
-    if serving_fault is not None:
-        with (model_dir / "code" / "inference.py").open("a", encoding="utf-8") as code:
-            code.write(SERVING_FAULTS[serving_fault])
-    _pack(model_dir, root / "model.tar.gz")
+    with steps.step(STEP_TRAIN, steps.job("training-job", "train")):
+        _run("train", scripts / "train.py", [*args, "--random_state", str(RANDOM_STATE)], train_env)
+        if serving_fault is not None:
+            with (model_dir / "code" / "inference.py").open("a", encoding="utf-8") as code:
+                code.write(SERVING_FAULTS[serving_fault])
+        _pack(model_dir, root / "model.tar.gz")
 
     ev = root / "evaluate"
-    (ev / "model").mkdir(parents=True)
-    (ev / "test").mkdir()
-    shutil.copyfile(root / "model.tar.gz", ev / "model" / "model.tar.gz")
-    shutil.copyfile(pre / "test" / "test.csv", ev / "test" / "test.csv")
-    _run("evaluate", scripts / "evaluate.py", [], {"MODELOPS_PROCESSING_DIR": str(ev)})
-    report = json.loads((ev / "evaluation" / EVALUATION_FILE).read_text())["regression_metrics"]
+    with steps.step(STEP_EVALUATE, steps.job("processing-job", "evaluate")):
+        (ev / "model").mkdir(parents=True)
+        (ev / "test").mkdir()
+        shutil.copyfile(root / "model.tar.gz", ev / "model" / "model.tar.gz")
+        shutil.copyfile(pre / "test" / "test.csv", ev / "test" / "test.csv")
+        _run("evaluate", scripts / "evaluate.py", [], {"MODELOPS_PROCESSING_DIR": str(ev)})
+        report = json.loads((ev / "evaluation" / EVALUATION_FILE).read_text())["regression_metrics"]
     return data_version, {name: float(report[name]["value"]) for name in METRICS}
 
 

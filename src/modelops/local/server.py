@@ -63,12 +63,15 @@ class LocalServer:
         )
         from werkzeug.serving import make_server
 
+        from modelops.local.pipeline_execution_gaps import wsgi_route
+
         try:
             # Built here, not in the serving thread, so a taken port fails now with a clear error.
             self._server = make_server(
                 "127.0.0.1",
                 self.port,
-                DomainDispatcherApplication(create_backend_app),
+                # The emulator-only route through which a local pipeline run records its steps.
+                wsgi_route(DomainDispatcherApplication(create_backend_app)),
                 threaded=True,
                 request_handler=MotoRequestHandler,
             )
