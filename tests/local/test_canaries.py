@@ -15,7 +15,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 
-from modelops.local import endpoint_gaps, sagemaker_gaps
+from modelops.local import endpoint_gaps, pipeline_execution_gaps, sagemaker_gaps
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 NATIVE: dict[str, Any] = {**sagemaker_gaps.NATIVE, **endpoint_gaps.NATIVE}
@@ -142,3 +142,24 @@ def test_moto_search_still_answers_every_match_in_one_page(backend: SageMakerMod
     }
     source = inspect.getsource(NATIVE["response.search"])
     assert not [p for p in ("MaxResults", "NextToken", "SortBy", "SortOrder") if p in source]
+
+
+def test_moto_still_lacks_list_pipeline_execution_steps() -> None:
+    native = pipeline_execution_gaps.NATIVE
+    assert native["response.list_pipeline_execution_steps"] is None, (
+        "moto now implements ListPipelineExecutionSteps: compare it with pipeline_execution_gaps and drop the patch"
+    )
+    assert native["backend.list_pipeline_execution_steps"] is None
+
+
+def test_moto_still_marks_a_fresh_pipeline_execution_succeeded(backend: SageMakerModelBackend) -> None:
+    backend.create_pipeline(
+        "p", None, '{"Steps": []}', None, None, "arn:aws:iam::123456789012:role/r", [], None
+    )
+    arn = pipeline_execution_gaps.NATIVE["backend.start_pipeline_execution"](
+        backend, "p", None, [], None, None, None
+    )["PipelineExecutionArn"]
+
+    described = pipeline_execution_gaps.NATIVE["backend.describe_pipeline_execution"](backend, arn)
+
+    assert (described["PipelineExecutionStatus"], described["FailureReason"]) == ("Succeeded", "")
