@@ -6,6 +6,8 @@ moto's server answers the API; the patches, the provisioning and the dispatcher 
 continuously. The handlers run in this process too, their clients pointed at the server like any client.
 The synthesized stacks are also registered with the emulator's CloudFormation (outputs only), so code that
 reads a deployed stack's outputs (``describe_stacks``) finds them as it would after ``cdk deploy``.
+Besides the AWS APIs it answers one emulator-only route, ``POST /modelops-api/pipeline-execution-steps``,
+through which a local pipeline run in another process records its steps (``pipeline_execution_gaps``).
 """
 
 from __future__ import annotations
