@@ -7,6 +7,7 @@ through boto3 like any client would.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from modelops.local.embedded import EmbeddedAWS
 from modelops.local.pipeline_execution_gaps import RecordingError, record_execution
+from modelops.local.server import LocalServer
 
 PIPELINE = "steps-pipeline"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -247,3 +249,24 @@ def test_a_server_without_the_route_records_nothing(foreign_server: str) -> None
         record_execution(client, "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/e", [])
         is False
     )
+
+
+def test_the_local_server_takes_records_and_says_why_it_refuses_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)
+    server = LocalServer(None, port=0)
+    aws = server.start()
+    try:
+        sm = aws.client("sagemaker")
+        arn = start_execution(aws)
+        assert record_execution(sm, arn, FAILED_RUN, "Failed", "too high") is True
+        with pytest.raises(RecordingError, match="does not exist"):
+            record_execution(sm, arn.rsplit("/", 1)[0] + "/nosuchexecution", FAILED_RUN)
+        with pytest.raises(RecordingError, match="Invented"):
+            record_execution(sm, arn, [step("S", 9, {"Invented": {"Arn": "x"}})])
+
+        listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        assert [s["StepName"] for s in listed] == [s["StepName"] for s in reversed(FAILED_RUN)]
+        assert listed[0]["StartTime"] == FAILED_RUN[-1]["StartTime"]
+    finally:
+        server.stop()
