@@ -15,8 +15,9 @@ from modelops.deploy.events import parse_endpoint_event, parse_package_event
 from modelops.deploy.packages import PackageVersion
 from modelops.deploy.production import refusal
 from modelops.deploy.settings import ENV_TOPIC_ARN, DeploySettings
-from modelops.deploy.verification import champion_problems, prediction_problem
+from modelops.deploy.verification import champion_problems, load_payloads, prediction_problem, verify
 from modelops.local.embedded import embedded_aws
+from tests.deploy.conftest import STAGING, World
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -237,3 +238,28 @@ def test_serverless_staging_and_production_data_capture_shape_the_endpoint_confi
     assert ep._data_capture(_placement()) == {}
     # SageMaker offers no data capture on serverless endpoints.
     assert ep._data_capture(_placement(serverless=True, data_capture_uri="s3://b/x")) == {}
+
+
+def test_a_version_slower_than_the_latency_budget_fails_verification(world: World) -> None:
+    slow = world.register(rmse=55.0, artifact="slow")  # its serving code sleeps 600 ms per request
+    world.approve(slow)
+    world.settle()  # these tests' stacks allow 60 s, so the slow version reaches staging
+
+    payloads = load_payloads(
+        world.aws.client("s3"), world.registry.get_version(slow).sample_payload_uri or ""
+    )
+    verdict = verify(
+        world.aws.client("sagemaker-runtime"),
+        STAGING,
+        payloads[:2],
+        latency_budget_ms=500,
+        candidate_metric=55.0,
+        champion_metric=None,
+        champion_version=None,
+        tolerance=0.05,
+    )
+
+    assert not verdict.passed
+    assert verdict.max_latency_ms >= 600
+    (problem,) = verdict.problems
+    assert problem.startswith("max latency ") and problem.endswith(" ms exceeds the 500 ms budget")

@@ -67,6 +67,16 @@ SERVING_FAULTS: Mapping[str, str] = {
         "def predict_fn(input_data, model):\n"
         "    return np.full(input_data.shape[0], np.nan)\n"
     ),
+    # Serving that answers correctly but slowly (say, a model too large for its instance): every request
+    # takes at least 600 ms, over the default 500 ms verification budget, whatever the machine's speed.
+    "slow-predictions": (
+        "\n\n# Fault injected by `modelops local run-pipeline --serving-fault slow-predictions`.\n"
+        "import time as _time  # noqa: E402\n"
+        "_correct_predict_fn = predict_fn\n\n\n"
+        "def predict_fn(input_data, model):\n"
+        "    _time.sleep(0.6)\n"
+        "    return _correct_predict_fn(input_data, model)\n"
+    ),
     # Serving code that imports a package the container image does not have: the model never loads.
     "missing-dependency": (
         "\n\n# Fault injected by `modelops local run-pipeline --serving-fault missing-dependency`.\n"
