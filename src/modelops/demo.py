@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -288,8 +289,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not list(args.cdk_out.glob("*.template.json")):
         print(f"modelops demo: no templates in {args.cdk_out}/; run `make synth` first", file=sys.stderr)
         return 2
-    from modelops.local.embedded import embedded_aws
+    from modelops.local.embedded import NotSettled, OutputNotFound, embedded_aws
+    from modelops.local.pipeline_runner import PipelineRunError
+    from modelops.registry import RegistryError
 
+    # Ctrl-C reaches the training step's child process too, which may fail first; remember that it was an
+    # interrupt so the demo reports it as one, whichever error surfaces.
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous_handler = signal.signal(signal.SIGINT, on_interrupt)
     started = time.monotonic()
     print("Starting the embedded AWS from the synthesized templates ...", flush=True)
     args.logs.parent.mkdir(parents=True, exist_ok=True)
@@ -299,14 +312,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
             Demo(aws).run()
     except KeyboardInterrupt:
+        interrupted = True
+    except (DemoError, PipelineRunError, RegistryError, NotSettled, OutputNotFound) as error:
+        if not interrupted:
+            print(f"modelops demo: {error}", file=sys.stderr)
+            return 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    if interrupted:
         print(
             "\nmodelops demo: interrupted; the embedded AWS lived in this process and is gone",
             file=sys.stderr,
         )
         return 130
-    except DemoError as error:
-        print(f"modelops demo: {error}", file=sys.stderr)
-        return 1
     return 0
 
 
