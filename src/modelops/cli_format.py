@@ -83,7 +83,10 @@ def diff_tables(diff: VersionDiff) -> str:
             ["HYPERPARAMETER", a, b, ""],
             ([h.name, h.a, h.b, mark[h.changed]] for h in diff.hyperparameters),
         ),
-        table(["FIELD", a, b, ""], ([f.name, f.a, f.b, mark[f.changed]] for f in diff.fields)),
+        table(
+            ["FIELD", a, b, ""],
+            ([f.name, _shortened(f.a), _shortened(f.b), mark[f.changed]] for f in diff.fields),
+        ),
     ]
     summary = "(* = differs)" if diff.changed else f"{a} and {b} record the same values"
     return "\n\n".join([*sections, summary])
@@ -137,6 +140,15 @@ def _why(entry: HistoryEntry) -> str:
         if reason
     ]
     return "; ".join(reasons) if reasons else MISSING
+
+
+def _shortened(value: Any, width: int = 64) -> Any:
+    """Long values (S3 URIs, image URIs) keep their head and their tail, where versions differ; --json has
+    them whole."""
+    if not isinstance(value, str) or len(value) <= width:
+        return value
+    tail = width // 2
+    return f"{value[: width - tail - 1]}…{value[-tail:]}"
 
 
 def _signed(value: float | None) -> str:

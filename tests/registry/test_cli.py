@@ -222,3 +222,19 @@ def test_group_and_project_default_from_the_environment(
         "fraud-staging",
         "fraud-production",
     ]
+
+
+def test_diff_table_shortens_long_values_keeping_the_tail_where_versions_differ(
+    registry: ModelRegistry,
+) -> None:
+    long_prefix = "s3://modelops-registry-modelregistryartifactbucket1ac643e6/pipelines/modelops-training"
+    register(registry, model_data_url=f"{long_prefix}/ervz64bzsz1i/model/model.tar.gz")
+    register(registry, model_data_url=f"{long_prefix}/mbec1hdsnvvd/model/model.tar.gz")
+
+    table = ok("diff", "1", "2")
+    (row,) = [line for line in table.splitlines() if line.startswith("model_data_url")]
+    assert "…/ervz64bzsz1i/model/model.tar.gz" in row and "…/mbec1hdsnvvd/model/model.tar.gz" in row
+    assert max(len(line) for line in table.splitlines()) < 160
+
+    fields = json.loads(ok("diff", "1", "2", "--json"))["fields"]
+    assert fields["model_data_url"]["a"] == f"{long_prefix}/ervz64bzsz1i/model/model.tar.gz"

@@ -26,6 +26,7 @@ class Verdict:
     passed: bool
     problems: tuple[str, ...]
     samples: int
+    answered: int
     max_latency_ms: float
     latency_budget_ms: int
     candidate_metric: float | None
@@ -35,10 +36,9 @@ class Verdict:
 
     def summary(self) -> str:
         head = "passed" if self.passed else "failed: " + "; ".join(self.problems)
-        numbers = (
-            f"{self.samples} samples, max latency {self.max_latency_ms:.0f} ms "
-            f"(budget {self.latency_budget_ms} ms)"
-        )
+        # With no answer there is no latency to report; "0 ms" would read as a fast endpoint.
+        latency = f"{self.max_latency_ms:.0f} ms" if self.answered else "none (no sample answered)"
+        numbers = f"{self.samples} samples, max latency {latency} (budget {self.latency_budget_ms} ms)"
         if self.champion_version is not None:
             numbers += (
                 f"; rmse {_fmt(self.candidate_metric)} vs production v{self.champion_version} "
@@ -53,6 +53,7 @@ class Verdict:
             "passed": self.passed,
             "problems": list(self.problems),
             "samples": self.samples,
+            "answered": self.answered,
             "max_latency_ms": round(self.max_latency_ms, 1),
             "latency_budget_ms": self.latency_budget_ms,
             "candidate_rmse": self.candidate_metric,
@@ -136,6 +137,7 @@ def verify(
         passed=not problems,
         problems=tuple(problems[:5]),
         samples=len(payloads),
+        answered=len(latencies),
         max_latency_ms=worst,
         latency_budget_ms=latency_budget_ms,
         candidate_metric=candidate_metric,
