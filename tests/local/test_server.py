@@ -150,3 +150,20 @@ def test_invoke_endpoint_over_loopback_runs_the_model_from_the_emulators_s3(serv
     )
 
     assert answer["Body"].read() == b'{"predictions": [10.0]}'
+
+
+def test_startup_summary_counts_resources_by_type_and_reason() -> None:
+    from modelops.local.commands import _by_type
+
+    lines = [
+        "modelops-registry/KeyE003 (AWS::KMS::Key) -> 9941335e",
+        "modelops-deployment/QueueA (AWS::SQS::Queue) -> queue-a",
+        "modelops-deployment/QueueB (AWS::SQS::Queue) -> queue-b",
+        "modelops-deployment/RoleA (AWS::IAM::Role): IAM is not enforced locally",
+        "modelops-deployment/RoleB (AWS::IAM::Role): IAM is not enforced locally",
+    ]
+    assert _by_type(lines) == [
+        "  2 AWS::IAM::Role: IAM is not enforced locally",
+        "  1 AWS::KMS::Key",
+        "  2 AWS::SQS::Queue",
+    ]

@@ -4,9 +4,11 @@ added by ``modelops.local.pipeline_cli``)."""
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -24,6 +26,18 @@ def _print_delivery(delivery: Delivery) -> None:
     outcome = "ok" if delivery.ok else f"FAILED after {delivery.attempts} attempts: {delivery.error}"
     where = f" -> dead letter {delivery.dead_letter_arn}" if delivery.dead_letter_arn else ""
     click.echo(f"[{delivery.rule}] {delivery.event['detail-type']} -> {delivery.function}: {outcome}{where}")
+
+
+_RESOURCE_LINE = re.compile(r"^\S+ \((?P<kind>[^)]+)\)(?:: (?P<why>.*)| -> .*)$")
+
+
+def _by_type(lines: list[str]) -> list[str]:
+    """``stack/id (Type) -> name`` or ``stack/id (Type): why`` lines, counted per type (and reason)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in lines:
+        match = _RESOURCE_LINE.match(line)
+        counts[(match["kind"], match["why"] or "") if match else (line, "")] += 1
+    return [f"{n:3d} {kind}" + (f": {why}" if why else "") for (kind, why), n in sorted(counts.items())]
 
 
 @local.command("up")
@@ -56,7 +70,8 @@ def _print_delivery(delivery: Delivery) -> None:
     show_default=True,
     help="How events reach the Lambda handlers.",
 )
-def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: str) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="List every resource, not counts by type.")
+def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: str, verbose: bool) -> None:
     """Serve the embedded AWS on 127.0.0.1 in the foreground until Ctrl-C."""
     from modelops.local.server import LocalServer, ServerError
 
@@ -87,11 +102,12 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
         f"provisioned {len(provisioned.created)} resources, {len(provisioned.rules)} rules with "
         f"{len(provisioned.functions)} Lambda handlers run in-process:"
     )
-    for line in provisioned.created:
+    for line in provisioned.created if verbose else _by_type(provisioned.created):
         click.echo(f"  {line}")
     if provisioned.not_provisioned or provisioned.problems:
         click.echo("not provisioned:")
-        for line in provisioned.not_provisioned + provisioned.problems:
+        skipped = provisioned.not_provisioned if verbose else _by_type(provisioned.not_provisioned)
+        for line in skipped + provisioned.problems:
             click.echo(f"  {line}")
     click.echo("\nin another shell:")
     click.echo(f"  export AWS_ENDPOINT_URL={server.endpoint_url}")
