@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from typing import Any
 
 import pytest
@@ -12,6 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from modelops.local.embedded import EmbeddedAWS
+from tests.local.serving import model_tar, model_with_config
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -36,24 +35,18 @@ def output_fn(prediction, accept):
 
 
 def artifact(scale: float) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in (("model.json", json.dumps({"scale": scale})), ("code/inference.py", SERVING_CODE)):
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return model_tar({"model.json": json.dumps({"scale": scale}), "code/inference.py": SERVING_CODE})
 
 
 @pytest.fixture
 def sm(embedded_aws: EmbeddedAWS) -> Any:
     client = embedded_aws.client("sagemaker")
     for version in (1, 2):
-        client.create_model(
-            ModelName=f"m{version}",
-            ExecutionRoleArn=ROLE,
-            PrimaryContainer={
+        model_with_config(
+            client,
+            model=f"m{version}",
+            config=f"c{version}",
+            container={
                 "Image": "sklearn",
                 "ModelDataUrl": f"s3://models/v{version}/model.tar.gz",
                 "Environment": {
@@ -61,18 +54,8 @@ def sm(embedded_aws: EmbeddedAWS) -> Any:
                     "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
                 },
             },
-        )
-        client.create_endpoint_config(
-            EndpointConfigName=f"c{version}",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": f"m{version}",
-                    "InitialInstanceCount": version,
-                    "InstanceType": "ml.m5.large",
-                    "InitialVariantWeight": 1.0,
-                }
-            ],
+            role=ROLE,
+            instances=version,
         )
     s3 = embedded_aws.client("s3")
     s3.create_bucket(Bucket="models")
@@ -271,18 +254,7 @@ def test_invoke_resolves_a_model_package_container_to_its_artifact(
             "SupportedResponseMIMETypes": ["application/json"],
         },
     )["ModelPackageArn"]
-    sm.create_model(ModelName="pkg", ExecutionRoleArn=ROLE, PrimaryContainer={"ModelPackageName": package})
-    sm.create_endpoint_config(
-        EndpointConfigName="cp",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "pkg",
-                "InitialInstanceCount": 1,
-                "InstanceType": "ml.m5.large",
-            }
-        ],
-    )
+    model_with_config(sm, model="pkg", config="cp", container={"ModelPackageName": package}, role=ROLE)
     sm.create_endpoint(EndpointName="p", EndpointConfigName="cp")
     embedded_aws.clock.fast_forward()
 
@@ -311,12 +283,8 @@ def test_invoke_of_a_failing_model_answers_model_error_424(sm: Any, embedded_aws
 def test_a_model_that_fails_to_load_is_logged_at_in_service_and_its_invocations_answer_why(
     sm: Any, embedded_aws: EmbeddedAWS, caplog: pytest.LogCaptureFixture
 ) -> None:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:  # serving code without the model.json it loads
-        info = tarfile.TarInfo("code/inference.py")
-        info.size = len(SERVING_CODE.encode())
-        tar.addfile(info, io.BytesIO(SERVING_CODE.encode()))
-    embedded_aws.client("s3").put_object(Bucket="models", Key="v1/model.tar.gz", Body=buffer.getvalue())
+    broken = model_tar({"code/inference.py": SERVING_CODE})  # serving code without the model.json it loads
+    embedded_aws.client("s3").put_object(Bucket="models", Key="v1/model.tar.gz", Body=broken)
     sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
 
     with caplog.at_level("WARNING", logger="modelops.local.invoke"):

@@ -10,6 +10,7 @@ import pytest
 
 from modelops import lifecycle
 from modelops.local.embedded import EmbeddedAWS
+from tests.local.serving import model_with_config
 
 EVENTS = Path(__file__).parents[1] / "events"
 GROUP = "test-group"
@@ -117,22 +118,12 @@ def test_model_package_update_emits_the_documented_state_change_event(
 def test_endpoint_status_changes_emit_the_documented_state_change_event(
     sm: Any, embedded_aws: EmbeddedAWS
 ) -> None:
-    sm.create_model(
-        ModelName="m",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-        PrimaryContainer={"Image": "sklearn", "ModelDataUrl": "s3://b/m.tar.gz"},
-    )
-    sm.create_endpoint_config(
-        EndpointConfigName="c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InitialInstanceCount": 1,
-                "InstanceType": "ml.m5.large",
-                "InitialVariantWeight": 1.0,
-            }
-        ],
+    model_with_config(
+        sm,
+        model="m",
+        config="c",
+        container={"Image": "sklearn", "ModelDataUrl": "s3://b/m.tar.gz"},
+        role="arn:aws:iam::123456789012:role/r",
     )
     arn = sm.create_endpoint(
         EndpointName="e", EndpointConfigName="c", Tags=[{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": "pkg"}]

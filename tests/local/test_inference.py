@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 
 from modelops.local.embedded import EmbeddedAWS
 from modelops.local.inference import ServingCodeError, preload, run_inference
+from tests.local.serving import model_tar
 
 ENVIRONMENT = {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}
 # model_fn notes each load in the file model.json names, so a test can count loads.
@@ -39,14 +38,7 @@ def output_fn(prediction, accept):
 
 
 def artifact(model: dict[str, Any]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in (("model.json", json.dumps(model)), ("code/inference.py", SERVING_CODE)):
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return model_tar({"model.json": json.dumps(model), "code/inference.py": SERVING_CODE})
 
 
 @pytest.fixture

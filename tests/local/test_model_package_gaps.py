@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from modelops import lifecycle
 from modelops.local.embedded import EmbeddedAWS
+from tests.local.serving import model_with_config
 
 GROUP = "test-group"
 CONTAINER = {
@@ -129,20 +130,7 @@ def test_tags_on_a_model_package_arn_are_added_overwritten_listed_and_deleted(sm
 
 
 def test_tags_on_an_endpoint_overwrite_the_value_of_an_existing_key(sm: Any) -> None:
-    sm.create_model(
-        ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer=CONTAINER
-    )
-    sm.create_endpoint_config(
-        EndpointConfigName="c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InitialInstanceCount": 1,
-                "InstanceType": "ml.m5.large",
-            }
-        ],
-    )
+    model_with_config(sm, model="m", config="c", container=CONTAINER, role="arn:aws:iam::123456789012:role/r")
     arn = sm.create_endpoint(EndpointName="e", EndpointConfigName="c")["EndpointArn"]
 
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": "v1"}])

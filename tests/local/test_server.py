@@ -17,6 +17,7 @@ import pytest
 from modelops import lifecycle
 from modelops.local.server import LocalServer, ServerError
 from tests.local import handlers
+from tests.local.serving import model_with_config
 
 CDK_OUT = Path(__file__).parent / "cdk_out"
 REPO = Path(__file__).parents[2]
@@ -126,21 +127,12 @@ def test_invoke_endpoint_over_loopback_runs_the_model_from_the_emulators_s3(serv
     client(server, "s3").create_bucket(Bucket="models")
     client(server, "s3").put_object(Bucket="models", Key="m.tar.gz", Body=artifact(5.0))
     sm = client(server, "sagemaker")
-    sm.create_model(
-        ModelName="m",
-        ExecutionRoleArn=ROLE,
-        PrimaryContainer={"Image": "sklearn", "ModelDataUrl": "s3://models/m.tar.gz"},
-    )
-    sm.create_endpoint_config(
-        EndpointConfigName="c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InitialInstanceCount": 1,
-                "InstanceType": "ml.m5.large",
-            }
-        ],
+    model_with_config(
+        sm,
+        model="m",
+        config="c",
+        container={"Image": "sklearn", "ModelDataUrl": "s3://models/m.tar.gz"},
+        role=ROLE,
     )
     sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
     sm.get_waiter("endpoint_in_service").wait(EndpointName="e", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
