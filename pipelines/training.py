@@ -133,6 +133,21 @@ def _no_telemetry() -> Iterator[None]:
         logging.disable(logging.NOTSET)
 
 
+@contextlib.contextmanager
+def _default_region(region: str) -> Iterator[None]:
+    """Give the SDK's own default sessions (it builds a local client to validate step arguments) the
+    session's region. The import-time default is not enough: a caller that patched os.environ around the
+    first import (the embedded AWS does) takes it away again when its block ends."""
+    if os.environ.get("AWS_DEFAULT_REGION"):
+        yield
+        return
+    os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        yield
+    finally:
+        os.environ.pop("AWS_DEFAULT_REGION", None)
+
+
 def get_pipeline(
     settings: StageSettings,
     session: PipelineSession,
@@ -226,7 +241,7 @@ def get_pipeline(
             max_runtime_in_seconds=3600,
         )
 
-    with _no_telemetry():
+    with _no_telemetry(), _default_region(region):
         data_report = PropertyFile(name="DataReport", output_name="metadata", path=DATA_FILE)
         preprocess = ProcessingStep(
             name="Preprocess",
