@@ -15,6 +15,7 @@ import pytest
 
 from modelops import lifecycle
 from modelops.demo import Demo, main
+from modelops.interrupts import Interrupted, Received
 from modelops.local.embedded import embedded_aws
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -86,3 +87,19 @@ def test_interrupting_the_demo_leaves_nothing_running(cdk_out: Path, tmp_path: P
     assert "interrupted" in err
     with pytest.raises(ProcessLookupError):
         os.killpg(demo.pid, 0)  # no process of the demo's group is left
+
+
+def test_an_interrupt_that_was_swallowed_still_stops_the_demo_at_the_next_step(cdk_out: Path) -> None:
+    # Python drops an exception raised inside a finalizer; the handler's record of the signal remains.
+    out = io.StringIO()
+    with embedded_aws(cdk_out) as aws:
+        demo = Demo(aws, out=out, received=Received(signal.SIGINT))
+        with pytest.raises(Interrupted, match="SIGINT"):
+            demo.run()
+        assert (
+            aws.client("sagemaker").list_model_packages(ModelPackageGroupName=demo.group)[
+                "ModelPackageSummaryList"
+            ]
+            == []
+        )
+    assert "[1/7]" not in out.getvalue()

@@ -21,7 +21,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import click
+
 from modelops import lifecycle
+from modelops.interrupts import Interrupted, Received, interrupts_raised
 
 STEPS = 7
 # Different hyperparameters for version 2, so `modelops diff 1 2` has something to show.
@@ -37,11 +40,12 @@ class DemoError(RuntimeError):
 
 
 class Demo:
-    def __init__(self, aws: Any, out: Any = sys.stdout) -> None:
+    def __init__(self, aws: Any, out: Any = sys.stdout, received: Received | None = None) -> None:
         from modelops.registry import ModelRegistry
 
         self.aws = aws
         self.out = out
+        self.received = received or Received()
         self.sm = aws.client("sagemaker")
         self.s3 = aws.client("s3")
         self.sqs = aws.client("sqs")
@@ -61,10 +65,18 @@ class Demo:
 
     @contextlib.contextmanager
     def step(self, number: int, title: str) -> Iterator[None]:
+        self._stop_if_interrupted()
         self.say(f"\n[{number}/{STEPS}] {title}")
         begun = time.monotonic()
         yield
+        self._stop_if_interrupted()
         self.say(f"      ({time.monotonic() - begun:.1f} s)")
+
+    def _stop_if_interrupted(self) -> None:
+        # The handler's exception can be swallowed where Python cannot raise it (a finalizer, a callback
+        # that reports and drops errors); the recorded signal still stops the demo at the next step edge.
+        if self.received.signal is not None:
+            raise Interrupted(self.received.signal.name)
 
     def cli(self, *args: str) -> None:
         """Run a `modelops` command in-process, as a user would type it, and show its output."""
@@ -73,6 +85,8 @@ class Demo:
         self.say(f"$ modelops {' '.join(args)}")
         try:
             main.main(list(args), prog_name="modelops", standalone_mode=False)
+        except click.exceptions.Abort as abort:  # click's form of Ctrl-C outside standalone mode
+            raise Interrupted("SIGINT") from abort
         except SystemExit as stop:
             if stop.code not in (0, None):
                 raise DemoError(f"`modelops {' '.join(args)}` exited {stop.code}") from None
@@ -293,39 +307,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from modelops.local.pipeline_runner import PipelineRunError
     from modelops.registry import RegistryError
 
-    # Ctrl-C reaches the training step's child process too, which may fail first; remember that it was an
-    # interrupt so the demo reports it as one, whichever error surfaces.
-    interrupted = False
-
-    def on_interrupt(signum: int, frame: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-        raise KeyboardInterrupt
-
-    previous_handler = signal.signal(signal.SIGINT, on_interrupt)
     started = time.monotonic()
     print("Starting the embedded AWS from the synthesized templates ...", flush=True)
     args.logs.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with embedded_aws(args.cdk_out) as aws, _lambda_logs_to(args.logs):
-            print(f"  deployer Lambda logs go to {args.logs}", flush=True)
-            print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
-            Demo(aws).run()
-    except KeyboardInterrupt:
-        interrupted = True
-    except (DemoError, PipelineRunError, RegistryError, NotSettled, OutputNotFound) as error:
-        if not interrupted:
-            print(f"modelops demo: {error}", file=sys.stderr)
-            return 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-    if interrupted:
-        print(
-            "\nmodelops demo: interrupted; the embedded AWS lived in this process and is gone",
-            file=sys.stderr,
-        )
-        return 130
-    return 0
+    # Ctrl-C reaches the training step's child process too, which may fail first: `received` tells an
+    # interrupt from a real error, whichever surfaces.
+    with interrupts_raised(signal.SIGINT) as received:
+        try:
+            with embedded_aws(args.cdk_out) as aws, _lambda_logs_to(args.logs):
+                print(f"  deployer Lambda logs go to {args.logs}", flush=True)
+                print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
+                Demo(aws, received=received).run()
+        except KeyboardInterrupt:
+            pass
+        except (DemoError, PipelineRunError, RegistryError, NotSettled, OutputNotFound) as error:
+            if not received:
+                print(f"modelops demo: {error}", file=sys.stderr)
+                return 1
+        else:
+            if not received:
+                return 0
+    print("\nmodelops demo: interrupted; the embedded AWS lived in this process and is gone", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

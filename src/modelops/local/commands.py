@@ -13,13 +13,10 @@ from pathlib import Path
 
 import click
 
+from modelops.interrupts import interrupts_raised
 from modelops.local.dispatcher import DELIVERY_MODES, Delivery
 
 local = click.Group("local", help="Run the whole lifecycle with no AWS account: the embedded AWS.")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _print_delivery(delivery: Delivery) -> None:
@@ -114,9 +111,10 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
     click.echo(f"  export AWS_DEFAULT_REGION={region}")
     click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
     click.echo("\nCtrl-C stops it.")
-    signal.signal(signal.SIGTERM, _interrupt)  # a supervisor's stop is as clean as Ctrl-C
     try:
-        threading.Event().wait()
+        # A supervisor's SIGTERM stops it as cleanly as Ctrl-C.
+        with interrupts_raised(signal.SIGINT, signal.SIGTERM):
+            threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
