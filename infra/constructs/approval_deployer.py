@@ -42,9 +42,21 @@ _AWAITING_STAGING = [
 ]
 
 
+# The Lambdas that act on one endpoint share a role, since each of them may have to deploy it (a verifier or
+# finalizer starts the request that arrived while the endpoint was busy). Nothing else is shared: the staging
+# role cannot change production, the production role cannot invoke anything, the notifier touches no endpoint.
+STAGING_ROLE, PRODUCTION_ROLE, NOTIFIER_ROLE = "Staging", "Production", "Notifier"
+_ROLE_DESCRIPTIONS = {
+    STAGING_ROLE: "deploys and verifies the staging endpoint",
+    PRODUCTION_ROLE: "deploys, finalizes and rolls back the production endpoint",
+    NOTIFIER_ROLE: "notifies approvers of rejected versions",
+}
+
+
 @dataclass(frozen=True)
 class _Route:
     handler: str
+    role: str
     description: str
     detail_type: str
     detail: Mapping[str, object]
@@ -81,23 +93,28 @@ class ApprovalDeployer(Construct):
         stack = cdk.Stack.of(self)
         group = registry.model_package_group_name
         self._stack = stack
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"modelops deployer Lambdas of {group}",
-        )
+        self.roles = {
+            name: iam.Role(
+                self,
+                f"{name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"modelops deployer of {group}: {purpose}",
+            )
+            for name, purpose in _ROLE_DESCRIPTIONS.items()
+        }
         code = lambda_.Code.from_asset(str(build_bundle()))
         package_change = {"ModelPackageGroupName": [group]}
         routes = (
             _Route(
                 "deploy_staging",
+                STAGING_ROLE,
                 f"{group}: a version was approved -> deploy it to staging",
                 PACKAGE_STATE_CHANGE,
                 {**package_change, "ModelApprovalStatus": [lifecycle.APPROVED], "$or": _AWAITING_STAGING},
             ),
             _Route(
                 "verify_staging",
+                STAGING_ROLE,
                 f"{staging_endpoint_name} changed state -> verify what it serves",
                 ENDPOINT_STATE_CHANGE,
                 {"EndpointName": [staging_endpoint_name]},
@@ -105,6 +122,7 @@ class ApprovalDeployer(Construct):
             ),
             _Route(
                 "deploy_production",
+                PRODUCTION_ROLE,
                 f"{group}: a version was promoted or rolled back to -> production",
                 PACKAGE_STATE_CHANGE,
                 {
@@ -117,12 +135,14 @@ class ApprovalDeployer(Construct):
             ),
             _Route(
                 "finalize_production",
+                PRODUCTION_ROLE,
                 f"{production_endpoint_name} changed state -> record the outcome",
                 ENDPOINT_STATE_CHANGE,
                 {"EndpointName": [production_endpoint_name]},
             ),
             _Route(
                 "notify_rejected",
+                NOTIFIER_ROLE,
                 f"{group}: a version was rejected -> notify approvers",
                 PACKAGE_STATE_CHANGE,
                 {**package_change, "ModelApprovalStatus": [lifecycle.REJECTED]},
@@ -134,18 +154,23 @@ class ApprovalDeployer(Construct):
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         for route in routes:
             self._add_route(route, code, environment, registry, retry_attempts)
-        self._grant(
-            registry,
-            project_name,
-            (staging_endpoint_name, production_endpoint_name),
-            staging_endpoint_name,
-            model_execution_role,
-        )
-        # CDK makes each function depend on the role and its policy; the GetAtt of the role already orders
-        # the role first (cfn-lint W3005), so keep only the policy: no invocation before its permissions.
-        policy = cast(cdk.CfnElement, self.role.node.find_child("DefaultPolicy").node.default_child)
-        for function in self.functions.values():
-            cast(cdk.CfnResource, function.node.default_child).add_override(
+        grants = _Grants(self, registry, project_name, model_execution_role)
+        grants.staging(self.roles[STAGING_ROLE], staging_endpoint_name, production_endpoint_name)
+        grants.production(self.roles[PRODUCTION_ROLE], production_endpoint_name)
+        grants.notifier(self.roles[NOTIFIER_ROLE])
+        for queue in self.dead_letter_queues.values():
+            cdk.Validations.of(queue).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-SQS3",
+                    reason="This queue is itself the dead-letter queue of a rule target and a Lambda function.",
+                )
+            )
+        # CDK makes each function depend on its role and the role's policy; the GetAtt of the role already
+        # orders the role first (cfn-lint W3005), so keep only the policy: no invocation before its permissions.
+        for route in routes:
+            role = self.roles[route.role]
+            policy = cast(cdk.CfnElement, role.node.find_child("DefaultPolicy").node.default_child)
+            cast(cdk.CfnResource, self.functions[route.handler].node.default_child).add_override(
                 "DependsOn", [stack.get_logical_id(policy)]
             )
 
@@ -179,7 +204,7 @@ class ApprovalDeployer(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=f"{HANDLER_PACKAGE}.{route.handler}.handler",
             code=code,
-            role=self.role,
+            role=self.roles[route.role],
             memory_size=256,
             timeout=cdk.Duration.seconds(route.timeout_seconds),
             environment={
@@ -194,7 +219,7 @@ class ApprovalDeployer(Construct):
             retry_attempts=retry_attempts,
             max_event_age=cdk.Duration.hours(1),
         )
-        log_group.grant_write(self.role)
+        log_group.grant_write(self.roles[route.role])
         rule = events.Rule(
             scope,
             "Rule",
@@ -227,41 +252,106 @@ class ApprovalDeployer(Construct):
         self.rules[route.handler] = rule
         self.dead_letter_alarms[route.handler] = alarm
 
+
+class _Grants:
+    """The permissions of each deployer role, and the cdk-nag acknowledgements for the wildcards they hold."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        registry: ModelRegistry,
+        project: str,
+        model_execution_role: iam.IRole,
+    ) -> None:
+        self._stack = cdk.Stack.of(scope)
+        self.registry = registry
+        self.project = project
+        self.model_execution_role = model_execution_role
+        self.packages = registry.model_package_arn_pattern
+        self.configs = self._arn("endpoint-config", f"{project}-*")
+        self.models = self._arn("model", f"{project}-*")
+
     def _arn(self, resource: str, name: str) -> str:
         return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
 
-    def _grant(
-        self,
-        registry: ModelRegistry,
-        project: str,
-        endpoint_names: tuple[str, ...],
-        staging_endpoint_name: str,
-        model_execution_role: iam.IRole,
-    ) -> None:
-        endpoints = [self._arn("endpoint", name) for name in endpoint_names]
-        configs = self._arn("endpoint-config", f"{project}-*")
-        models = self._arn("model", f"{project}-*")
-        packages = registry.model_package_arn_pattern
-        statements = [
+    def staging(self, role: iam.Role, endpoint_name: str, production_endpoint_name: str) -> None:
+        endpoint = self._arn("endpoint", endpoint_name)
+        production = self._arn("endpoint", production_endpoint_name)
+        # Verification may reject a version; staging records only the Staging stage.
+        self._serve(role, endpoint, {"StringEqualsIfExists": self._record(lifecycle.STAGE_STAGING)})
+        self._add(
+            role,
             iam.PolicyStatement(
-                sid="ReadVersions", actions=["sagemaker:DescribeModelPackage"], resources=[packages]
+                sid="VerifyStaging", actions=["sagemaker:InvokeEndpoint"], resources=[endpoint]
             ),
-            # The deployer records stages and may reject a version that failed staging; it can never approve
-            # one, and never move one back to Development.
+            # Champion/challenger: what production serves is the endpoint's tag; read-only on production.
+            iam.PolicyStatement(
+                sid="ReadChampion",
+                actions=["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
+                resources=[production],
+            ),
+        )
+        self.registry.artifact_bucket.grant_read(role)  # sample payloads for verification
+        self._acknowledge(role, serving=True, reads_artifacts=True)
+
+    def production(self, role: iam.Role, endpoint_name: str) -> None:
+        # Production records Production and Archived stages and never touches approval (Null: the request
+        # may not carry ModelApprovalStatus), so it can neither approve nor reject a version.
+        conditions = {
+            "StringEqualsIfExists": {
+                "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
+            },
+            "Null": {"sagemaker:ModelApprovalStatus": "true"},
+        }
+        self._serve(role, self._arn("endpoint", endpoint_name), conditions)
+        self._acknowledge(role, serving=True, reads_artifacts=False)
+
+    def notifier(self, role: iam.Role) -> None:
+        self._read_and_notify(role)
+        # It marks a rejection as notified in the version's metadata: no approval, no stage.
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="MarkNotified",
+                actions=["sagemaker:UpdateModelPackage"],
+                resources=[self.packages],
+                conditions={
+                    "Null": {
+                        "sagemaker:ModelApprovalStatus": "true",
+                        "sagemaker:ModelLifeCycle:stage": "true",
+                    }
+                },
+            ),
+        )
+        self._acknowledge(role, serving=False, reads_artifacts=False)
+
+    @staticmethod
+    def _record(stage: str) -> dict[str, list[str]]:
+        return {
+            "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
+            "sagemaker:ModelLifeCycle:stage": [stage],
+        }
+
+    def _read_and_notify(self, role: iam.Role) -> None:
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="ReadVersions", actions=["sagemaker:DescribeModelPackage"], resources=[self.packages]
+            ),
+        )
+        self.registry.topic.grant_publish(role)
+
+    def _serve(self, role: iam.Role, endpoint: str, record_conditions: Mapping[str, object]) -> None:
+        """What deploying one endpoint takes: models and configs under the project prefix, that endpoint,
+        recording stages under ``record_conditions``, and passing the model execution role to SageMaker."""
+        self._read_and_notify(role)
+        self._add(
+            role,
             iam.PolicyStatement(
                 sid="RecordStages",
                 actions=["sagemaker:UpdateModelPackage"],
-                resources=[packages],
-                conditions={
-                    "StringEqualsIfExists": {
-                        "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
-                        "sagemaker:ModelLifeCycle:stage": [
-                            lifecycle.STAGE_STAGING,
-                            lifecycle.STAGE_PRODUCTION,
-                            lifecycle.STAGE_ARCHIVED,
-                        ],
-                    }
-                },
+                resources=[self.packages],
+                conditions=dict(record_conditions),
             ),
             iam.PolicyStatement(
                 sid="CreateModelsAndConfigs",
@@ -270,81 +360,80 @@ class ApprovalDeployer(Construct):
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                 ],
-                resources=[models, configs],
+                resources=[self.models, self.configs],
             ),
+            # Create and update authorize on the endpoint and on the config it is given.
             iam.PolicyStatement(
-                sid="ManageEndpoints",
+                sid="ManageEndpoint",
                 actions=[
                     "sagemaker:CreateEndpoint",
                     "sagemaker:UpdateEndpoint",
                     "sagemaker:DescribeEndpoint",
-                    "sagemaker:DeleteEndpoint",
+                    "sagemaker:DeleteEndpoint",  # only a Failed endpoint, to create it again
                 ],
-                resources=[*endpoints, configs],
+                resources=[endpoint, self.configs],
             ),
             iam.PolicyStatement(
                 sid="TagWhatItServes",
                 actions=["sagemaker:AddTags", "sagemaker:ListTags"],
-                resources=[*endpoints, configs, models],
-            ),
-            iam.PolicyStatement(
-                sid="VerifyStaging",
-                actions=["sagemaker:InvokeEndpoint"],
-                resources=[self._arn("endpoint", staging_endpoint_name)],
+                resources=[endpoint, self.configs, self.models],
             ),
             # After an update settles, the deployer looks for a version whose request arrived meanwhile.
             iam.PolicyStatement(sid="FindWaitingVersions", actions=["sagemaker:Search"], resources=["*"]),
             iam.PolicyStatement(
                 sid="PassModelExecutionRole",
                 actions=["iam:PassRole"],
-                resources=[model_execution_role.role_arn],
+                resources=[self.model_execution_role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             ),
-        ]
-        for statement in statements:
-            self.role.add_to_policy(statement)
-        registry.topic.grant_publish(self.role)
-        registry.artifact_bucket.grant_read(self.role)  # sample payloads for verification
-        self._acknowledge(registry, project)
+        )
 
-    def _acknowledge(self, registry: ModelRegistry, project: str) -> None:
-        registry.acknowledge_version_wildcard(self.role)
+    @staticmethod
+    def _add(role: iam.Role, *statements: iam.PolicyStatement) -> None:
+        for statement in statements:
+            role.add_to_policy(statement)
+
+    def _acknowledge(self, role: iam.Role, *, serving: bool, reads_artifacts: bool) -> None:
+        self.registry.acknowledge_version_wildcard(role)
         prefix = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
-        artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
         reasons = {
-            f"Resource::{prefix}:endpoint-config/{project}-*": (
-                "Endpoint config names derive from each version's content and are created at run time; the "
-                f"wildcard is limited to this project's '{project}-' prefix in this account and region."
-            ),
-            f"Resource::{prefix}:model/{project}-*": (
-                "Model names derive from each version's content and are created at run time; the wildcard "
-                f"is limited to this project's '{project}-' prefix in this account and region."
-            ),
-            "Action::s3:GetObject*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
-            "Action::s3:GetBucket*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
-            "Action::s3:List*": "Granted by Bucket.grant_read on the registry's artifact bucket only.",
-            "Resource::*": (
-                "sagemaker:Search has no resource-level permissions (the service authorization reference "
-                "lists no resource type for it); the deployer only reads model package metadata with it, "
-                "filtered to its own group."
-            ),
             "Action::kms:GenerateDataKey*": (
                 "Topic.grant_publish on the registry's KMS-encrypted topic: SNS needs a data key from that one "
                 "key (the resource is the key's ARN, only the action name ends in a wildcard)."
             ),
-            f"Resource::{artifacts}/*": (
-                "Sample payloads are written by each pipeline run under its own prefix of the registry's "
-                "artifact bucket; read access to that one bucket is what verification needs."
-            ),
         }
-        for finding, reason in reasons.items():
-            cdk.Validations.of(self.role).acknowledge(
-                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+        if serving:
+            reasons |= {
+                f"Resource::{prefix}:endpoint-config/{self.project}-*": (
+                    "Endpoint config names derive from each version's content and are created at run time; "
+                    f"the wildcard is limited to this project's '{self.project}-' prefix in this account and "
+                    "region."
+                ),
+                f"Resource::{prefix}:model/{self.project}-*": (
+                    "Model names derive from each version's content and are created at run time; the wildcard "
+                    f"is limited to this project's '{self.project}-' prefix in this account and region."
+                ),
+                "Resource::*": (
+                    "sagemaker:Search has no resource-level permissions (the service authorization reference "
+                    "lists no resource type for it); the deployer only reads model package metadata with it, "
+                    "filtered to its own group."
+                ),
+            }
+        if reads_artifacts:
+            artifacts = rendered_reference(
+                cdk.Stack.of(self.registry), self.registry.artifact_bucket.bucket_arn
             )
-        for queue in self.dead_letter_queues.values():
-            cdk.Validations.of(queue).acknowledge(
-                cdk.Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-SQS3",
-                    reason="This queue is itself the dead-letter queue of a rule target and a Lambda function.",
-                )
+            granted = "Granted by Bucket.grant_read on the registry's artifact bucket only."
+            reasons |= {
+                "Action::s3:GetObject*": granted,
+                "Action::s3:GetBucket*": granted,
+                "Action::s3:List*": granted,
+                f"Resource::{artifacts}/*": (
+                    "Sample payloads are written by each pipeline run under its own prefix of the registry's "
+                    "artifact bucket; read access to that one bucket is what verification needs."
+                ),
+            }
+        for finding, reason in reasons.items():
+            cdk.Validations.of(role).acknowledge(
+                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
             )

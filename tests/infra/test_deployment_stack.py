@@ -181,35 +181,108 @@ def _statements(t: Template, role_prefix: str) -> list[dict[str, Any]]:
     return statements
 
 
+ROLE_OF = {
+    "deploy_staging": "ApprovalDeployerStagingRole",
+    "verify_staging": "ApprovalDeployerStagingRole",
+    "deploy_production": "ApprovalDeployerProductionRole",
+    "finalize_production": "ApprovalDeployerProductionRole",
+    "notify_rejected": "ApprovalDeployerNotifierRole",
+}
+
+
+def _by_sid(t: Template, role_prefix: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in _statements(t, role_prefix) if s.get("Sid")}
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        action = statement["Action"]
+        actions.update([action] if isinstance(action, str) else action)
+    return actions
+
+
+def test_each_handler_runs_with_the_role_of_the_endpoint_it_acts_on(outdir: Path) -> None:
+    functions = _functions(_template(outdir))
+    assert sorted(ROLE_OF) == sorted(functions)
+    for handler, role in ROLE_OF.items():
+        (logical_id, attribute) = functions[handler]["Properties"]["Role"]["Fn::GetAtt"]
+        assert logical_id.startswith(role) and attribute == "Arn", handler
+
+
 def test_pass_role_is_limited_to_the_model_execution_role_and_to_sagemaker(outdir: Path) -> None:
-    statements = _statements(_template(outdir), "ApprovalDeployerRole")
-    (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
-    (logical_id, attribute) = pass_role["Resource"]["Fn::GetAtt"]
-    assert logical_id.startswith("ModelExecutionRole") and attribute == "Arn"
-    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    t = _template(outdir)
+    for role in ("ApprovalDeployerStagingRole", "ApprovalDeployerProductionRole"):
+        (pass_role,) = [s for s in _statements(t, role) if s["Action"] == "iam:PassRole"]
+        (logical_id, attribute) = pass_role["Resource"]["Fn::GetAtt"]
+        assert logical_id.startswith("ModelExecutionRole") and attribute == "Arn"
+        assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert "iam:PassRole" not in _actions(_statements(t, "ApprovalDeployerNotifierRole"))
 
 
-def test_deployer_iam_names_the_endpoints_and_the_project_prefix_and_cannot_approve(outdir: Path) -> None:
-    statements = {
-        s.get("Sid"): s for s in _statements(_template(outdir), "ApprovalDeployerRole") if s.get("Sid")
-    }
-    rendered = json.dumps(statements["ManageEndpoints"]["Resource"])
-    assert ":endpoint/modelops-staging" in rendered and ":endpoint/modelops-production" in rendered
-    assert ":endpoint-config/modelops-*" in rendered and ":endpoint/modelops-*" not in rendered
+def test_the_staging_role_changes_only_staging_and_only_reads_what_production_serves(outdir: Path) -> None:
+    statements = _by_sid(_template(outdir), "ApprovalDeployerStagingRole")
+    managed = json.dumps(statements["ManageEndpoint"]["Resource"])
+    assert ":endpoint/modelops-staging" in managed and "modelops-production" not in managed
+    assert ":endpoint-config/modelops-*" in managed and ":endpoint/modelops-*" not in managed
     assert ":model/modelops-*" in json.dumps(statements["CreateModelsAndConfigs"]["Resource"])
+    assert "modelops-production" not in json.dumps(statements["TagWhatItServes"]["Resource"])
+    champion = statements["ReadChampion"]
+    assert sorted(champion["Action"]) == ["sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
+    assert json.dumps(champion["Resource"]).count(":endpoint/modelops-production") == 1
+    assert json.dumps(statements["VerifyStaging"]["Resource"]).count(":endpoint/modelops-staging") == 1
     assert ":model-package/diabetes-progression/*" in json.dumps(statements["RecordStages"]["Resource"])
-    conditions = statements["RecordStages"]["Condition"]["StringEqualsIfExists"]
-    assert conditions["sagemaker:ModelApprovalStatus"] == [lifecycle.REJECTED]
-    assert lifecycle.STAGE_DEVELOPMENT not in conditions["sagemaker:ModelLifeCycle:stage"]
-    assert json.dumps(statements["VerifyStaging"]["Resource"]).count(":endpoint/") == 1
-    assert statements["FindWaitingVersions"] == {
-        "Sid": "FindWaitingVersions",
-        "Effect": "Allow",
-        "Action": "sagemaker:Search",
-        "Resource": "*",
+    assert statements["RecordStages"]["Condition"] == {
+        "StringEqualsIfExists": {
+            "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
+            "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_STAGING],
+        }
     }
-    scoped = json.dumps([s for sid, s in statements.items() if sid != "FindWaitingVersions"])
-    assert '"sagemaker:*"' not in scoped and '"Resource": "*"' not in scoped
+
+
+def test_the_production_role_changes_only_production_invokes_nothing_and_never_sets_approval(
+    outdir: Path,
+) -> None:
+    t = _template(outdir)
+    statements = _by_sid(t, "ApprovalDeployerProductionRole")
+    managed = json.dumps(statements["ManageEndpoint"]["Resource"])
+    assert ":endpoint/modelops-production" in managed and "modelops-staging" not in managed
+    assert "modelops-staging" not in json.dumps(statements["TagWhatItServes"]["Resource"])
+    actions = _actions(_statements(t, "ApprovalDeployerProductionRole"))
+    assert "sagemaker:InvokeEndpoint" not in actions
+    assert not {a for a in actions if a.startswith("s3:")}
+    assert statements["RecordStages"]["Condition"] == {
+        "StringEqualsIfExists": {
+            "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
+        },
+        "Null": {"sagemaker:ModelApprovalStatus": "true"},
+    }
+
+
+def test_the_notifier_role_reads_versions_publishes_and_marks_metadata_only(outdir: Path) -> None:
+    t = _template(outdir)
+    statements = _statements(t, "ApprovalDeployerNotifierRole")
+    sagemaker_actions = {a for a in _actions(statements) if a.startswith("sagemaker:")}
+    assert sagemaker_actions == {"sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"}
+    assert ":endpoint" not in json.dumps(statements)
+    assert _by_sid(t, "ApprovalDeployerNotifierRole")["MarkNotified"]["Condition"] == {
+        "Null": {"sagemaker:ModelApprovalStatus": "true", "sagemaker:ModelLifeCycle:stage": "true"}
+    }
+
+
+def test_no_deployer_role_holds_a_service_wildcard_and_only_search_is_unscoped(outdir: Path) -> None:
+    t = _template(outdir)
+    for role in set(ROLE_OF.values()):
+        statements = _by_sid(t, role)
+        if "FindWaitingVersions" in statements:
+            assert statements["FindWaitingVersions"] == {
+                "Sid": "FindWaitingVersions",
+                "Effect": "Allow",
+                "Action": "sagemaker:Search",
+                "Resource": "*",
+            }
+        scoped = json.dumps([s for sid, s in statements.items() if sid != "FindWaitingVersions"])
+        assert '"sagemaker:*"' not in scoped and '"Resource": "*"' not in scoped, role
 
 
 def test_templates_pass_cfn_lint(outdir: Path, prod_outdir: Path) -> None:

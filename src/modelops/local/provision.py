@@ -66,6 +66,8 @@ class Provisioned:
     functions: dict[str, Function] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Each stack's resolver, as provisioning left it: what its intrinsics (policy ARNs included) resolve to.
+    resolvers: dict[str, Resolver] = field(default_factory=dict)
 
 
 def provision(stacks: list[Stack], account: str, region: str) -> Provisioned:
@@ -74,6 +76,7 @@ def provision(stacks: list[Stack], account: str, region: str) -> Provisioned:
     for stack in stacks:
         resolver = Resolver(stack, account, region, exports, result.outputs)
         resolver.plan()
+        result.resolvers[stack.name] = resolver
         _Provisioner(stack, resolver, account, region, result).run()
         outputs: dict[str, Any] = {}
         for name, output in stack.template.get("Outputs", {}).items():
