@@ -7,7 +7,7 @@ dead-letter queue watched by an alarm. The code is ``modelops.deploy`` and what 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -74,6 +74,8 @@ class ApprovalDeployer(Construct):
         environment: the deployer settings (``modelops.deploy.settings`` names), added to every Lambda.
         retry_attempts: how often EventBridge and Lambda retry an event whose handler fails (for instance
             because the endpoint is busy) before it goes to the dead-letter queue.
+        rollback_alarm_arns: the production endpoint's auto-rollback alarms, which the production deployer
+            names in UpdateEndpoint and may read.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class ApprovalDeployer(Construct):
         model_execution_role: iam.IRole,
         environment: Mapping[str, str],
         retry_attempts: int = 2,
+        rollback_alarm_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -156,7 +159,7 @@ class ApprovalDeployer(Construct):
             self._add_route(route, code, environment, registry, retry_attempts)
         grants = _Grants(self, registry, project_name, model_execution_role)
         grants.staging(self.roles[STAGING_ROLE], staging_endpoint_name, production_endpoint_name)
-        grants.production(self.roles[PRODUCTION_ROLE], production_endpoint_name)
+        grants.production(self.roles[PRODUCTION_ROLE], production_endpoint_name, rollback_alarm_arns)
         grants.notifier(self.roles[NOTIFIER_ROLE])
         for queue in self.dead_letter_queues.values():
             cdk.Validations.of(queue).acknowledge(
@@ -294,7 +297,7 @@ class _Grants:
         self.registry.artifact_bucket.grant_read(role)  # sample payloads for verification
         self._acknowledge(role, serving=True, reads_artifacts=True)
 
-    def production(self, role: iam.Role, endpoint_name: str) -> None:
+    def production(self, role: iam.Role, endpoint_name: str, rollback_alarm_arns: Sequence[str]) -> None:
         # Production records Production and Archived stages and never touches approval (Null: the request
         # may not carry ModelApprovalStatus), so it can neither approve nor reject a version.
         conditions = {
@@ -304,6 +307,15 @@ class _Grants:
             "Null": {"sagemaker:ModelApprovalStatus": "true"},
         }
         self._serve(role, self._arn("endpoint", endpoint_name), conditions)
+        if rollback_alarm_arns:
+            self._add(
+                role,
+                iam.PolicyStatement(
+                    sid="ReadRollbackAlarms",
+                    actions=["cloudwatch:DescribeAlarms"],
+                    resources=list(rollback_alarm_arns),
+                ),
+            )
         self._acknowledge(role, serving=True, reads_artifacts=False)
 
     def notifier(self, role: iam.Role) -> None:

@@ -341,3 +341,21 @@ def test_bundle_is_deterministic(tmp_path: Path) -> None:
     assert {p.relative_to(first): p.read_bytes() for p in first.rglob("*.py")} == {
         p.relative_to(second): p.read_bytes() for p in second.rglob("*.py")
     }
+
+
+def test_the_rollback_alarms_are_readable_by_the_endpoint_role_and_the_production_deployer_only(
+    outdir: Path,
+) -> None:
+    t = _template(outdir)
+    alarms = {
+        logical_id
+        for logical_id, alarm in t.find_resources("AWS::CloudWatch::Alarm").items()
+        if alarm["Properties"].get("AlarmName", "").startswith("modelops-production-")
+    }
+    assert len(alarms) == 2
+    for role in ("ModelExecutionRole", "ApprovalDeployerProductionRole"):
+        (read,) = [s for s in _statements(t, role) if s["Action"] == "cloudwatch:DescribeAlarms"]
+        assert {r["Fn::GetAtt"][0] for r in read["Resource"]} == alarms, role
+        assert all(r["Fn::GetAtt"][1] == "Arn" for r in read["Resource"])
+    for role in ("ApprovalDeployerStagingRole", "ApprovalDeployerNotifierRole"):
+        assert "cloudwatch:DescribeAlarms" not in _actions(_statements(t, role))
