@@ -60,6 +60,8 @@ class EndpointAlarms(Construct):
             # SageMaker reports ModelLatency in microseconds.
             threshold=latency_threshold.to_milliseconds() * 1000,
         )
+        # In the order of alarm_names: what UpdateEndpoint names and what its callers may read.
+        self.alarm_arns: tuple[str, ...] = (self.errors.alarm_arn, self.latency.alarm_arn)
         if topic is not None:
             for alarm in (self.errors, self.latency):
                 alarm.add_alarm_action(actions.SnsAction(topic))

@@ -48,15 +48,14 @@ class DeploymentStack(cdk.Stack):
             topic=registry.topic,
             latency_threshold=cdk.Duration.millis(settings.verification_latency_budget_ms),
         )
-        rollback_alarms = [
-            alarm.alarm_arn for alarm in (self.production_alarms.errors, self.production_alarms.latency)
-        ]
         # SageMaker's deployment guardrails read the auto-rollback alarms as the endpoint's execution role
         # ("Auto-Rollback Configuration and Monitoring" in the developer guide); the production deployer,
         # which names them in UpdateEndpoint, gets the same read (ApprovalDeployer).
         self.model_execution_role.add_to_policy(
             iam.PolicyStatement(
-                sid="ReadRollbackAlarms", actions=["cloudwatch:DescribeAlarms"], resources=rollback_alarms
+                sid="ReadRollbackAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=list(self.production_alarms.alarm_arns),
             )
         )
         capture_uri = ""
@@ -90,7 +89,7 @@ class DeploymentStack(cdk.Stack):
             production_endpoint_name=production,
             model_execution_role=self.model_execution_role,
             environment=environment,
-            rollback_alarm_arns=rollback_alarms,
+            rollback_alarm_arns=self.production_alarms.alarm_arns,
         )
         outputs = {
             "StagingEndpointName": staging,

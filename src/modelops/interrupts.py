@@ -38,8 +38,9 @@ def interrupts_raised(*signums: signal.Signals) -> Iterator[Received]:
     received = Received()
 
     def handler(signum: int, frame: object) -> None:
-        received.signal = received.signal or signal.Signals(signum)
-        raise Interrupted(signal.Signals(signum).name)
+        arrived = signal.Signals(signum)
+        received.signal = received.signal or arrived
+        raise Interrupted(arrived.name)
 
     previous = {signum: signal.signal(signum, handler) for signum in signums}
     try:
