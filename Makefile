@@ -30,10 +30,19 @@ check-prereqs:
 	@command -v node >/dev/null || { echo "modelops needs Node.js >= 18 on PATH (for the CDK CLI and jsii); none found"; exit 1; }
 	@node -e 'const m=+process.versions.node.split(".")[0]; if (m<18) { console.log("modelops needs Node.js >= 18; found " + process.versions.node); process.exit(1) }'
 
+# uv installs the locked set (uv.lock, never changed by setup: --frozen). One on PATH is used as it is;
+# otherwise the pinned wheel comes from PyPI into .tools/ (no installer script, no other download).
+UV_VERSION := 0.13.8
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/uv/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+
+.tools/uv/bin/uv:
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
 # Re-run only when what it installs from changes, so a warm `make setup` costs well under a second.
-$(VENV)/.setup-stamp: pyproject.toml constraints.txt package.json package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+$(VENV)/.setup-stamp: pyproject.toml uv.lock package.json package-lock.json | $(UV)
+	$(UV) sync --frozen --quiet --extra dev --python $(PYTHON)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -75,4 +84,4 @@ local: synth
 	$(BIN)/modelops local up --cdk-out cdk.out
 
 clean:
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .tools .pytest_cache .mypy_cache .ruff_cache
