@@ -75,7 +75,8 @@ def test_local_run_trains_a_model_that_beats_the_stated_bound(good_run: LocalPip
     assert good_run.metrics["rmse"] <= RMSE_BOUND
     assert good_run.metrics["r2"] >= R2_BOUND
     assert 0 < good_run.metrics["mae"] < good_run.metrics["rmse"]
-    assert good_run.duration_s <= 30
+    # How long it took is a figure bench/pipeline_local_run.py prints, not a test's verdict.
+    assert good_run.duration_s > 0
 
 
 def test_registered_version_carries_metadata_and_metrics_through_the_embedded_aws(
