@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 HANDLERS = ("deploy_staging", "verify_staging", "deploy_production", "finalize_production", "notify_rejected")
@@ -83,9 +85,24 @@ def imported_files(modules: list[str]) -> dict[str, Path]:
     return files
 
 
+@cache
+def _handler_files() -> Future[dict[str, Path]]:
+    # The probe is a subprocess: run from a thread, it overlaps the CDK's start-up on the other core. Once
+    # per process (tests build the app many times); what the handlers import does not change meanwhile.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundle-probe")
+    future = pool.submit(imported_files, handler_modules())
+    pool.shutdown(wait=False)  # the probe already submitted still runs to the end
+    return future
+
+
+def start_probe() -> None:
+    """Start finding what the handlers import now, so ``build_bundle`` finds it done (``infra.__main__``)."""
+    _handler_files()
+
+
 def build_bundle(out_root: Path = BUILD_DIR) -> Path:
     """Write the bundle under ``out_root/<content hash>/`` (reused when it exists) and return that path."""
-    files = imported_files(handler_modules())
+    files = _handler_files().result()
     digest = hashlib.sha256()
     for relative in sorted(files):
         digest.update(relative.encode() + b"\0" + files[relative].read_bytes() + b"\0")

@@ -8,12 +8,14 @@ left over fails synth rather than reaching SageMaker.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import os
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -22,6 +24,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from infra.config import StageSettings
+from infra.constructs.definition_cache import cached_definition
 from infra.constructs.model_registry import ModelRegistry
 from infra.constructs.nag_ids import rendered_reference
 from modelops import lifecycle
@@ -67,9 +70,6 @@ class TrainingPipeline(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        # Imported here: the SDK import costs seconds and only this construct needs it.
-        from pipelines.training import StepCode, build_definition
-
         self.pipeline_name = f"{settings.project_name}-training"
         self.preprocess_code = s3_assets.Asset(self, "PreprocessCode", path=str(STEPS_DIR / "preprocess.py"))
         self.evaluate_code = s3_assets.Asset(self, "EvaluateCode", path=str(STEPS_DIR / "evaluate.py"))
@@ -98,19 +98,22 @@ class TrainingPipeline(Construct):
             # The SDK names the processing entry point after the file in the URI, so keep the asset's key.
             return f"s3://{_ASSET_BUCKET}/{asset.s3_object_key}"
 
-        self.definition_template = build_definition(
-            settings,
-            region=_BUILD_REGION,
-            bucket=_ARTIFACT_BUCKET,
-            role_arn=_ROLE_ARN,
-            code=StepCode(
-                preprocess=placeholder_uri(self.preprocess_code),
-                evaluate=placeholder_uri(self.evaluate_code),
-                train_archive=placeholder_uri(self.train_code),
-            ),
-            input_data_uri=f"s3://{_ARTIFACT_BUCKET}/datasets/{settings.model_package_group_name}/",
-            code_commit=code_commit,
-            approval_statuses=tuple(registration_statuses),
+        build_options: dict[str, Any] = {
+            "region": _BUILD_REGION,
+            "bucket": _ARTIFACT_BUCKET,
+            "role_arn": _ROLE_ARN,
+            "code": {
+                "preprocess": placeholder_uri(self.preprocess_code),
+                "evaluate": placeholder_uri(self.evaluate_code),
+                "train_archive": placeholder_uri(self.train_code),
+            },
+            "input_data_uri": f"s3://{_ARTIFACT_BUCKET}/datasets/{settings.model_package_group_name}/",
+            "code_commit": code_commit,
+            "approval_statuses": list(registration_statuses),
+        }
+        self.definition_template = cached_definition(
+            {"settings": dataclasses.asdict(settings), **build_options},
+            lambda: _build_definition(settings, build_options),
         )
 
         replacements = [
@@ -279,6 +282,20 @@ class TrainingPipeline(Construct):
             cdk.Validations.of(role).acknowledge(
                 cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
             )
+
+
+def _build_definition(settings: StageSettings, options: dict[str, Any]) -> str:
+    # Imported here: the SDK import costs seconds, and a cached definition needs none of it.
+    from pipelines.training import StepCode, build_definition
+
+    return build_definition(
+        settings,
+        **{
+            **options,
+            "code": StepCode(**options["code"]),
+            "approval_statuses": tuple(options["approval_statuses"]),
+        },
+    )
 
 
 def build_train_archive() -> Path:
