@@ -5,7 +5,6 @@ Run by the CDK CLI (``cdk.json``: ``python -m infra.app``) and by the tests (``b
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Mapping
@@ -15,48 +14,10 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import SettingsError, StageSettings, settings_for
+from infra.config import OVERRIDABLE, SettingsError, settings_from_context
 from infra.stacks.deployment_stack import DeploymentStack
 from infra.stacks.pipeline_stack import PipelineStack
 from infra.stacks.registry_stack import RegistryStack
-
-# Settings a user may override one by one with ``-c name=value`` on top of the chosen stage.
-_OVERRIDABLE = {f.name: f for f in dataclasses.fields(StageSettings) if f.name not in ("stage", "tags")}
-
-
-def settings_from_context(context: Mapping[str, Any]) -> StageSettings:
-    """The chosen stage's settings with any per-setting context overrides applied (and validated)."""
-    settings = settings_for(context.get("stage"))
-    overrides: dict[str, Any] = {}
-    for name, field in _OVERRIDABLE.items():
-        if name in context:
-            overrides[name] = _coerce(name, field.type, context[name])
-    return dataclasses.replace(settings, **overrides) if overrides else settings
-
-
-def _coerce(name: str, annotation: Any, raw: Any) -> Any:
-    text = str(annotation)
-    if isinstance(raw, str):
-        if "tuple" in text:
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if text.startswith("int"):
-            try:
-                return int(raw)
-            except ValueError:
-                raise SettingsError(f"invalid {name} {raw!r}: expected an integer") from None
-        if text.startswith("float"):
-            try:
-                return float(raw)
-            except ValueError:
-                raise SettingsError(f"invalid {name} {raw!r}: expected a number") from None
-        if text.startswith("bool"):
-            if raw.lower() not in ("true", "false"):
-                raise SettingsError(f"invalid {name} {raw!r}: expected true or false")
-            return raw.lower() == "true"
-    if isinstance(raw, list) and "tuple" in text:
-        return tuple(str(item) for item in raw)
-    return raw
-
 
 _CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -69,7 +30,7 @@ def feature_flags() -> dict[str, Any]:
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> cdk.App:
     """Build every stack of the stage that ``context`` selects. Raises SettingsError on a bad setting."""
     app = cdk.App(context={**feature_flags(), **(context or {})}, outdir=outdir)
-    node_context = {key: app.node.try_get_context(key) for key in ("stage", *_OVERRIDABLE)}
+    node_context = {key: app.node.try_get_context(key) for key in ("stage", *OVERRIDABLE)}
     settings = settings_from_context({k: v for k, v in node_context.items() if v is not None})
     prefix = settings.project_name
 

@@ -7,9 +7,11 @@ exists, so a bad setting stops synth with one line naming the setting and what i
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 TrafficShifting = Literal["canary", "linear", "all-at-once"]
 TRAFFIC_SHIFTING_MODES: tuple[str, ...] = ("canary", "linear", "all-at-once")
@@ -176,3 +178,41 @@ def settings_for(stage: str | None) -> StageSettings:
     if name not in STAGES:
         raise SettingsError(f"invalid stage {name!r}: expected one of {', '.join(sorted(STAGES))}")
     return STAGES[name]
+
+
+# Settings a user may override one by one with ``-c name=value`` on top of the chosen stage.
+OVERRIDABLE = {f.name: f for f in dataclasses.fields(StageSettings) if f.name not in ("stage", "tags")}
+
+
+def settings_from_context(context: Mapping[str, Any]) -> StageSettings:
+    """The chosen stage's settings with any per-setting context overrides applied (and validated)."""
+    settings = settings_for(context.get("stage"))
+    overrides: dict[str, Any] = {}
+    for name, setting in OVERRIDABLE.items():
+        if name in context:
+            overrides[name] = _coerce(name, setting.type, context[name])
+    return dataclasses.replace(settings, **overrides) if overrides else settings
+
+
+def _coerce(name: str, annotation: Any, raw: Any) -> Any:
+    text = str(annotation)
+    if isinstance(raw, str):
+        if "tuple" in text:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if text.startswith("int"):
+            try:
+                return int(raw)
+            except ValueError:
+                raise SettingsError(f"invalid {name} {raw!r}: expected an integer") from None
+        if text.startswith("float"):
+            try:
+                return float(raw)
+            except ValueError:
+                raise SettingsError(f"invalid {name} {raw!r}: expected a number") from None
+        if text.startswith("bool"):
+            if raw.lower() not in ("true", "false"):
+                raise SettingsError(f"invalid {name} {raw!r}: expected true or false")
+            return raw.lower() == "true"
+    if isinstance(raw, list) and "tuple" in text:
+        return tuple(str(item) for item in raw)
+    return raw

@@ -44,17 +44,17 @@ def sources_digest() -> str:
     return digest.hexdigest()[:20]
 
 
-def likely_cached() -> bool:
-    """Whether any definition built by today's sources is cached (a hint for prefetching the SDK)."""
-    return enabled() and any(CACHE_DIR.glob(f"{sources_digest()}-*.json"))
+def entry_for(inputs: Mapping[str, Any]) -> Path:
+    """Where the definition for ``inputs`` is cached."""
+    inputs_digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=repr).encode()).hexdigest()
+    return CACHE_DIR / f"{sources_digest()}-{inputs_digest[:20]}.json"
 
 
 def cached_definition(inputs: Mapping[str, Any], build: Callable[[], str]) -> str:
     """The definition for ``inputs``: read from the cache, or built by ``build()`` and stored."""
     if not enabled():
         return build()
-    inputs_digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=repr).encode()).hexdigest()
-    entry = CACHE_DIR / f"{sources_digest()}-{inputs_digest[:20]}.json"
+    entry = entry_for(inputs)
     if entry.is_file():
         return entry.read_text(encoding="utf-8")
     body = build()

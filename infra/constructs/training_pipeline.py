@@ -8,14 +8,12 @@ left over fails synth rather than reaching SageMaker.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import io
 import os
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -24,9 +22,18 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from infra.config import StageSettings
-from infra.constructs.definition_cache import cached_definition
 from infra.constructs.model_registry import ModelRegistry
 from infra.constructs.nag_ids import rendered_reference
+from infra.pipeline_definition import (
+    ARTIFACT_BUCKET,
+    ASSET_BUCKET,
+    BUILD_REGION,
+    CODE_KEYS,
+    PLACEHOLDERS,
+    ROLE_ARN,
+    definition_inputs,
+    definition_template,
+)
 from modelops import lifecycle
 from modelops.training_contract import (
     SKLEARN_IMAGE_ACCOUNTS,
@@ -38,12 +45,6 @@ from modelops.training_contract import (
 STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
 BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "pipeline-code"
 TRAIN_ARCHIVE_FILES = ("train.py", "inference.py")  # what the training container runs and ships
-
-# Placeholders: valid where the SDK checks shapes, impossible in a real account.
-_BUILD_REGION = "us-east-1"
-_ARTIFACT_BUCKET = "modelops-placeholder-artifact-bucket"
-_ASSET_BUCKET = "modelops-placeholder-asset-bucket"
-_ROLE_ARN = "arn:aws:iam::000000000000:role/modelops-placeholder-pipeline-role"
 
 
 class TrainingPipeline(Construct):
@@ -94,40 +95,27 @@ class TrainingPipeline(Construct):
         )
         self.role = self._execution_role(settings, registry, registration_statuses)
 
-        def placeholder_uri(asset: s3_assets.Asset) -> str:
-            # The SDK names the processing entry point after the file in the URI, so keep the asset's key.
-            return f"s3://{_ASSET_BUCKET}/{asset.s3_object_key}"
-
-        build_options: dict[str, Any] = {
-            "region": _BUILD_REGION,
-            "bucket": _ARTIFACT_BUCKET,
-            "role_arn": _ROLE_ARN,
-            "code": {
-                "preprocess": placeholder_uri(self.preprocess_code),
-                "evaluate": placeholder_uri(self.evaluate_code),
-                "train_archive": placeholder_uri(self.train_code),
-            },
-            "input_data_uri": f"s3://{_ARTIFACT_BUCKET}/datasets/{settings.model_package_group_name}/",
-            "code_commit": code_commit,
-            "approval_statuses": list(registration_statuses),
+        inputs = definition_inputs(settings, code_commit=code_commit, approval_statuses=registration_statuses)
+        self.definition_template = definition_template(settings, inputs)
+        code_assets = {
+            "preprocess": self.preprocess_code,
+            "evaluate": self.evaluate_code,
+            "train_archive": self.train_code,
         }
-        self.definition_template = cached_definition(
-            {"settings": dataclasses.asdict(settings), **build_options},
-            lambda: _build_definition(settings, build_options),
-        )
 
         replacements = [
-            (sklearn_image_uri(_BUILD_REGION), image),
-            (f'"SAGEMAKER_REGION": "{_BUILD_REGION}"', f'"SAGEMAKER_REGION": "{cdk.Aws.REGION}"'),
-            (f'"sagemaker_region": "{_BUILD_REGION}"', f'"sagemaker_region": "{cdk.Aws.REGION}"'),
-            (f"s3://{_ASSET_BUCKET}/", f"s3://{self.preprocess_code.s3_bucket_name}/"),
-            (_ARTIFACT_BUCKET, registry.artifact_bucket.bucket_name),
-            (_ROLE_ARN, self.role.role_arn),
+            *(_code_key(name, asset) for name, asset in code_assets.items()),
+            (sklearn_image_uri(BUILD_REGION), image),
+            (f'"SAGEMAKER_REGION": "{BUILD_REGION}"', f'"SAGEMAKER_REGION": "{cdk.Aws.REGION}"'),
+            (f'"sagemaker_region": "{BUILD_REGION}"', f'"sagemaker_region": "{cdk.Aws.REGION}"'),
+            (f"s3://{ASSET_BUCKET}/", f"s3://{self.preprocess_code.s3_bucket_name}/"),
+            (ARTIFACT_BUCKET, registry.artifact_bucket.bucket_name),
+            (ROLE_ARN, self.role.role_arn),
         ]
         body = self.definition_template
         for placeholder, value in replacements:
             body = body.replace(placeholder, value)
-        for leftover in (_BUILD_REGION, _ARTIFACT_BUCKET, _ASSET_BUCKET, _ROLE_ARN):
+        for leftover in PLACEHOLDERS:
             if leftover in body:
                 raise ValueError(f"the pipeline definition still holds {leftover!r}; the SDK output changed")
 
@@ -284,18 +272,15 @@ class TrainingPipeline(Construct):
             )
 
 
-def _build_definition(settings: StageSettings, options: dict[str, Any]) -> str:
-    # Imported here: the SDK import costs seconds, and a cached definition needs none of it.
-    from pipelines.training import StepCode, build_definition
-
-    return build_definition(
-        settings,
-        **{
-            **options,
-            "code": StepCode(**options["code"]),
-            "approval_statuses": tuple(options["approval_statuses"]),
-        },
-    )
+def _code_key(name: str, asset: s3_assets.Asset) -> tuple[str, str]:
+    """(placeholder, the asset's key without its extension): the swap that puts the real code in."""
+    placeholder, suffix = CODE_KEYS[name]
+    key = asset.s3_object_key
+    if not key.endswith(suffix):
+        raise ValueError(
+            f"the {name} asset's key {key!r} does not end in {suffix!r}; the placeholder cannot match"
+        )
+    return placeholder, key.removesuffix(suffix)
 
 
 def build_train_archive() -> Path:

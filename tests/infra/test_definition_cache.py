@@ -31,7 +31,7 @@ def test_a_second_request_with_the_same_inputs_is_served_from_the_cache(cache_di
     first = definition_cache.cached_definition({"a": 1}, _builder(calls, "one"))
     second = definition_cache.cached_definition({"a": 1}, _builder(calls, "never built"))
     assert (first, second, calls) == ("one", "one", ["one"])
-    assert definition_cache.likely_cached()
+    assert definition_cache.entry_for({"a": 1}).is_file()
 
 
 def test_other_inputs_are_built_anew(cache_dir: Path) -> None:
@@ -45,7 +45,7 @@ def test_changed_sources_never_hit_an_old_entry(cache_dir: Path, monkeypatch: py
     calls: list[str] = []
     definition_cache.cached_definition({"a": 1}, _builder(calls, "old code"))
     monkeypatch.setattr(definition_cache, "sources_digest", lambda: "another-commit")
-    assert not definition_cache.likely_cached()
+    assert not definition_cache.entry_for({"a": 1}).is_file()
     assert definition_cache.cached_definition({"a": 1}, _builder(calls, "new code")) == "new code"
 
 
