@@ -1,0 +1,1 @@
+"""An IAM policy evaluator of the project's own (stdlib + the service authorization reference data)."""
