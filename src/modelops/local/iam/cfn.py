@@ -12,6 +12,7 @@ deployed account) passes them as ``physical`` and they win.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -230,10 +231,8 @@ class StackResolver:
         prop = _NAME_PROPERTY.get(kind)
         name = default_name(kind, self.name, logical_id)
         if prop and prop in props:
-            try:
+            with contextlib.suppress(Unresolvable):  # the embedded AWS falls back to the default name too
                 name = str(self.resolve(props[prop]))
-            except Unresolvable:
-                pass  # the embedded AWS falls back to the default name the same way
         if kind == "AWS::SQS::Queue" and props.get("FifoQueue") and prop not in props:
             name = _clip(name, 75) + ".fifo"
         return _physical_of(kind, name, logical_id, props, self)
