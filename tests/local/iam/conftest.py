@@ -91,7 +91,15 @@ class World:
     def service(self, name: str) -> Principal:
         return Principal.for_service(name, ENV.account)
 
-    def decide(self, who: str | Principal, service: str, operation: str, params: Mapping[str, Any], target: Target | None = None, **kwargs: Any) -> Verdict:  # fmt: skip
+    def decide(
+        self,
+        who: str | Principal,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        target: Target | None = None,
+        **kwargs: Any,
+    ) -> Verdict:
         caller = who if isinstance(who, Principal) else self.who(who)
         return self.authorizer.decide(caller, service, operation, params, target=target, **kwargs)
 

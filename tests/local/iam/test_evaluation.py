@@ -16,14 +16,23 @@ BUCKET = "arn:aws:s3:::amzn-s3-demo-bucket"
 
 
 def policy(*statements: dict[str, Any], name: str = "identity", resource_based: bool = False) -> Policy:
-    return Policy.from_document(name, {"Version": "2012-10-17", "Statement": list(statements)}, resource_based=resource_based)  # fmt: skip
+    return Policy.from_document(
+        name, {"Version": "2012-10-17", "Statement": list(statements)}, resource_based=resource_based
+    )
 
 
 def allow(action: Any = "s3:GetObject", resource: Any = f"{BUCKET}/*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
 
 
-def decide(policies: list[Policy], action: str = "s3:GetObject", resource: str = f"{BUCKET}/a.txt", principal: Principal = ROLE, resource_policy: Policy | None = None, **context: Any) -> Outcome:  # fmt: skip
+def decide(
+    policies: list[Policy],
+    action: str = "s3:GetObject",
+    resource: str = f"{BUCKET}/a.txt",
+    principal: Principal = ROLE,
+    resource_policy: Policy | None = None,
+    **context: Any,
+) -> Outcome:
     return evaluate(Request(principal, action, resource, context), policies, resource_policy).outcome
 
 
@@ -59,7 +68,10 @@ def test_not_action_allows_everything_but_the_listed_actions_on_the_resource() -
     assert decide([policy(statement)], action="s3:GetObject") is Outcome.ALLOW
     assert decide([policy(statement)], action="s3:DeleteBucket", resource=BUCKET) is Outcome.IMPLICIT_DENY
     # NotAction with a Resource scope: an IAM action is not on an S3 resource, so it is not allowed.
-    assert decide([policy(statement)], action="iam:CreateUser", resource=f"arn:aws:iam::{ACCOUNT}:user/x") is Outcome.IMPLICIT_DENY  # fmt: skip
+    assert (
+        decide([policy(statement)], action="iam:CreateUser", resource=f"arn:aws:iam::{ACCOUNT}:user/x")
+        is Outcome.IMPLICIT_DENY
+    )
 
 
 def test_not_resource_deny_refuses_every_other_resource() -> None:
@@ -103,7 +115,9 @@ def test_for_all_values_is_true_for_an_absent_or_empty_key_for_any_value_is_fals
 
 
 def test_for_all_values_with_null_false_refuses_the_missing_key() -> None:
-    statement = allow(Condition={"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}, "Null": {"aws:TagKeys": "false"}})  # fmt: skip
+    statement = allow(
+        Condition={"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}, "Null": {"aws:TagKeys": "false"}}
+    )
     assert decide([policy(statement)]) is Outcome.IMPLICIT_DENY
     assert decide([policy(statement)], **{"aws:TagKeys": ["team"]}) is Outcome.ALLOW
 
@@ -130,7 +144,9 @@ def test_policy_variables_in_resources_and_their_escapes_and_defaults() -> None:
     own = allow(resource=f"{BUCKET}/home/${{aws:username}}/*")
     assert decide([policy(own)], principal=USER, resource=f"{BUCKET}/home/johndoe/x") is Outcome.ALLOW
     assert decide([policy(own)], principal=USER, resource=f"{BUCKET}/home/jane/x") is Outcome.IMPLICIT_DENY
-    assert decide([policy(own)], principal=ROLE, resource=f"{BUCKET}/home/johndoe/x") is Outcome.IMPLICIT_DENY  # a role has no aws:username  # fmt: skip
+    assert (
+        decide([policy(own)], principal=ROLE, resource=f"{BUCKET}/home/johndoe/x") is Outcome.IMPLICIT_DENY
+    )  # a role has no aws:username
     literal = allow(resource=f"{BUCKET}/star${{*}}")
     assert decide([policy(literal)], resource=f"{BUCKET}/star*") is Outcome.ALLOW
     assert decide([policy(literal)], resource=f"{BUCKET}/starry") is Outcome.IMPLICIT_DENY
@@ -154,15 +170,26 @@ def test_bool_numeric_date_arn_and_ip_operators() -> None:
     assert decide([policy(before)], **{"aws:CurrentTime": "2029-12-31T23:59:59Z"}) is Outcome.ALLOW
     assert decide([policy(before)], **{"aws:EpochTime": "1"}) is Outcome.IMPLICIT_DENY
     source = allow(Condition={"ArnLike": {"aws:SourceArn": "arn:aws:events:*:111122223333:rule/deploy-*"}})
-    assert decide([policy(source)], **{"aws:SourceArn": "arn:aws:events:us-east-1:111122223333:rule/deploy-a"}) is Outcome.ALLOW  # fmt: skip
-    assert decide([policy(source)], **{"aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/deploy-a"}) is Outcome.IMPLICIT_DENY  # fmt: skip
+    assert (
+        decide([policy(source)], **{"aws:SourceArn": "arn:aws:events:us-east-1:111122223333:rule/deploy-a"})
+        is Outcome.ALLOW
+    )
+    assert (
+        decide([policy(source)], **{"aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/deploy-a"})
+        is Outcome.IMPLICIT_DENY
+    )
     office = allow(Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})
     assert decide([policy(office)], **{"aws:SourceIp": "203.0.113.7"}) is Outcome.ALLOW
     assert decide([policy(office)], **{"aws:SourceIp": "198.51.100.7"}) is Outcome.IMPLICIT_DENY
 
 
 def test_values_of_one_key_are_ored_keys_and_operators_are_anded() -> None:
-    statement = allow(Condition={"StringEquals": {"s3:prefix": ["a", "b"], "s3:delimiter": "/"}, "Bool": {"aws:SecureTransport": "true"}})  # fmt: skip
+    statement = allow(
+        Condition={
+            "StringEquals": {"s3:prefix": ["a", "b"], "s3:delimiter": "/"},
+            "Bool": {"aws:SecureTransport": "true"},
+        }
+    )
     ok = {"s3:prefix": "b", "s3:delimiter": "/", "aws:SecureTransport": "true"}
     assert decide([policy(statement)], **ok) is Outcome.ALLOW
     assert decide([policy(statement)], **{**ok, "s3:delimiter": "-"}) is Outcome.IMPLICIT_DENY
@@ -186,8 +213,24 @@ def test_an_account_principal_delegates_and_grants_nothing_by_itself() -> None:
 def test_a_kms_key_policy_must_allow_or_delegate_before_an_identity_allow_counts() -> None:
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234"
     identity = [policy(allow(action="kms:Decrypt", resource=key))]
-    no_delegation = policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"}}, resource_based=True)  # fmt: skip
-    delegation = policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, resource_based=True)  # fmt: skip
+    no_delegation = policy(
+        {
+            "Effect": "Allow",
+            "Action": "kms:*",
+            "Resource": "*",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+        },
+        resource_based=True,
+    )
+    delegation = policy(
+        {
+            "Effect": "Allow",
+            "Action": "kms:*",
+            "Resource": "*",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        },
+        resource_based=True,
+    )
     request = Request(ROLE, "kms:Decrypt", key)
     assert not evaluate(request, identity, no_delegation, resource_policy_required=True).allowed
     assert evaluate(request, identity, delegation, resource_policy_required=True).allowed
@@ -197,17 +240,43 @@ def test_a_service_principal_is_allowed_only_by_a_resource_policy() -> None:
     events = Principal.for_service("events.amazonaws.com", ACCOUNT)
     queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"
     rule = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r"
-    queue_policy = policy({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue, "Principal": {"Service": "events.amazonaws.com"}, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}, resource_based=True)  # fmt: skip
+    queue_policy = policy(
+        {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule}},
+        },
+        resource_based=True,
+    )
     assert (
         decide([], "sqs:SendMessage", queue, events, queue_policy, **{"aws:SourceArn": rule}) is Outcome.ALLOW
     )
-    assert decide([], "sqs:SendMessage", queue, events, queue_policy, **{"aws:SourceArn": rule + "x"}) is Outcome.IMPLICIT_DENY  # fmt: skip
-    assert decide([policy(allow(action="sqs:*", resource="*"))], "sqs:SendMessage", queue, events) is Outcome.IMPLICIT_DENY  # fmt: skip
+    assert (
+        decide([], "sqs:SendMessage", queue, events, queue_policy, **{"aws:SourceArn": rule + "x"})
+        is Outcome.IMPLICIT_DENY
+    )
+    assert (
+        decide([policy(allow(action="sqs:*", resource="*"))], "sqs:SendMessage", queue, events)
+        is Outcome.IMPLICIT_DENY
+    )
 
 
 def test_a_resource_policy_deny_for_everyone_refuses_an_identity_allow() -> None:
-    tls = policy({"Effect": "Deny", "Action": "s3:*", "Resource": f"{BUCKET}/*", "Principal": {"AWS": "*"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, resource_based=True)  # fmt: skip
-    decision = evaluate(Request(ROLE, "s3:GetObject", f"{BUCKET}/a", {"aws:SecureTransport": "false"}), [policy(allow())], tls)  # fmt: skip
+    tls = policy(
+        {
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "Resource": f"{BUCKET}/*",
+            "Principal": {"AWS": "*"},
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        resource_based=True,
+    )
+    decision = evaluate(
+        Request(ROLE, "s3:GetObject", f"{BUCKET}/a", {"aws:SecureTransport": "false"}), [policy(allow())], tls
+    )
     assert decision.outcome is Outcome.EXPLICIT_DENY and decision.where == "resource-based policy"
 
 

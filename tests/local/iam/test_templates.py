@@ -50,7 +50,13 @@ def test_every_policy_of_every_stack_resolves_to_plain_strings(world: World) -> 
 
 def test_each_handler_runs_under_a_role_whose_policies_are_collected(world: World) -> None:
     handlers = {f.handler.split(".")[-2] for f in world.principals.functions.values()}
-    assert handlers == {"deploy_staging", "verify_staging", "deploy_production", "finalize_production", "notify_rejected"}  # fmt: skip
+    assert handlers == {
+        "deploy_staging",
+        "verify_staging",
+        "deploy_production",
+        "finalize_production",
+        "notify_rejected",
+    }
     assert world.who("deploy_staging").principal.arn == world.who("verify_staging").principal.arn
     assert world.who("deploy_staging").principal.arn != world.who("deploy_production").principal.arn
 
@@ -82,15 +88,34 @@ def test_the_model_life_cycle_key_is_spelled_stage_lower_case_which_iam_matches_
 
 
 def test_the_checker_fails_a_key_that_does_not_exist_for_the_statement_s_actions() -> None:
-    policy = Policy.from_document("probe", {"Statement": [
-        {"Effect": "Deny", "Action": "sagemaker:UpdateModelPackage", "Resource": "*",
-         "Condition": {"StringEquals": {"sagemaker:ModelLifeCycleStage": "Production"}}},
-        {"Effect": "Allow", "Action": "sagemaker:DescribeEndpoint", "Resource": "*",
-         "Condition": {"StringEquals": {"sagemaker:CustomerMetadataProperties/deploy.x": "y"}}},
-        {"Effect": "Allow", "Action": ["sagemaker:UpdateModelPackage"], "Resource": "*",
-         "Condition": {"StringEquals": {"sagemaker:CurrentCustomerMetadataProperties/deploy.x": "y"}}},
-        {"Effect": "Allow", "Action": "sagemaker:UpdateModelPackages", "Resource": "*"},
-    ]})  # fmt: skip
+    policy = Policy.from_document(
+        "probe",
+        {
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "sagemaker:UpdateModelPackage",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"sagemaker:ModelLifeCycleStage": "Production"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "sagemaker:DescribeEndpoint",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"sagemaker:CustomerMetadataProperties/deploy.x": "y"}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["sagemaker:UpdateModelPackage"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"sagemaker:CurrentCustomerMetadataProperties/deploy.x": "y"}
+                    },
+                },
+                {"Effect": "Allow", "Action": "sagemaker:UpdateModelPackages", "Resource": "*"},
+            ]
+        },
+    )
     problems = [f.problem for f in check_policies([policy]) if f.severity == ERROR]
     assert any("sagemaker:ModelLifeCycleStage exists for none of" in p for p in problems)
     assert any("sagemaker:CustomerMetadataProperties/deploy.x exists for none of" in p for p in problems)
@@ -134,6 +159,12 @@ def test_a_mapping_that_strays_from_the_reference_is_an_error() -> None:
     with pytest.raises(
         ReferenceMismatch, match="does not support condition keys sagemaker:ModelApprovalStatus"
     ):
-        check(Authorization("sagemaker:DescribeEndpoint", "arn:aws:sagemaker:us-east-1:1:endpoint/e", {"sagemaker:ModelApprovalStatus": "Approved"}))  # fmt: skip
+        check(
+            Authorization(
+                "sagemaker:DescribeEndpoint",
+                "arn:aws:sagemaker:us-east-1:1:endpoint/e",
+                {"sagemaker:ModelApprovalStatus": "Approved"},
+            )
+        )
     with pytest.raises(ReferenceMismatch, match="is not a resource type of sagemaker:InvokeEndpoint"):
         check(Authorization("sagemaker:InvokeEndpoint", "arn:aws:sagemaker:us-east-1:1:model/m"))

@@ -274,11 +274,14 @@ def _physical_of(
         return f"arn:{p}:{service}:{region}:{account}:{resource}"
 
     if kind == "AWS::S3::Bucket":
-        return Physical(name, {
-            "Arn": f"arn:{p}:s3:::{name}",
-            "DomainName": f"{name}.s3.{env.url_suffix}",
-            "RegionalDomainName": f"{name}.s3.{region}.{env.url_suffix}",
-        })  # fmt: skip
+        return Physical(
+            name,
+            {
+                "Arn": f"arn:{p}:s3:::{name}",
+                "DomainName": f"{name}.s3.{env.url_suffix}",
+                "RegionalDomainName": f"{name}.s3.{region}.{env.url_suffix}",
+            },
+        )
     if kind == "AWS::SQS::Queue":
         url = f"https://sqs.{region}.{env.url_suffix}/{account}/{name}"
         return Physical(url, {"Arn": arn("sqs", name), "QueueName": name, "QueueUrl": url})

@@ -88,7 +88,9 @@ def _date(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _compare(convert: Callable[[str], float | datetime | None], test: Callable[[object, object], bool]) -> Callable[[str, str], bool]:  # fmt: skip
+def _compare(
+    convert: Callable[[str], float | datetime | None], test: Callable[[object, object], bool]
+) -> Callable[[str, str], bool]:
     def match(expected: str, actual: str) -> bool:
         a, e = convert(actual), convert(expected)
         return a is not None and e is not None and test(a, e)

@@ -144,9 +144,18 @@ def _statement(name: str, index: int, item: Any, resource_based: bool) -> Statem
         conditions[operator] = {key: _strings(name, f"{operator} {key}", v) for key, v in block.items()}
     sid = item.get("Sid")
     return Statement(
-        name, index, sid, effect, actions, not_actions, resources, not_resources,
-        principals, not_principals, conditions,
-    )  # fmt: skip
+        name,
+        index,
+        sid,
+        effect,
+        actions,
+        not_actions,
+        resources,
+        not_resources,
+        principals,
+        not_principals,
+        conditions,
+    )
 
 
 LITERAL = "\0"  # marks the next character as literal: what the ${*} and ${?} policy variables produce
