@@ -46,7 +46,7 @@ def _run_app(
     env = _offline_env(tmp_path)
     env["CDK_OUTDIR"] = str(outdir)
     env["CDK_CONTEXT_JSON"] = json.dumps(context)
-    command = [sys.executable, "-m", "infra.app"]
+    command = [sys.executable, "-m", "infra"]  # what cdk.json runs
     if isolate_network:
         command = ["unshare", "--net", *command]
     return subprocess.run(
