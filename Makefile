@@ -18,7 +18,7 @@ CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
 help:
 	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
-	@echo "make test    set up, then run every check (pytest, ruff, mypy, synth, cdk-nag, cfn-lint)"
+	@echo "make test    set up, then run every check (pytest, ruff, import contracts, mypy, synth, cdk-nag, cfn-lint)"
 	@echo "make synth   synthesize every stack into cdk.out/ (offline, no credentials)"
 	@echo "make deploy  cdk deploy --all into the current AWS account (STAGE=name)"
 	@echo "make local   run the embedded AWS as a server on 127.0.0.1 for the CLI"
@@ -58,6 +58,7 @@ synth: setup
 lint: setup
 	$(BIN)/ruff check infra pipelines src tests bench
 	$(BIN)/ruff format --check infra pipelines src tests bench
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy infra pipelines src

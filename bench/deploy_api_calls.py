@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from modelops.deploy.clients import Clients
 from modelops.deploy.production import deploy_production
 from modelops.deploy.settings import DeploySettings

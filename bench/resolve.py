@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import embedded_aws
 from modelops.registry import ModelRegistry
 

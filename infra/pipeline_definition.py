@@ -20,9 +20,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from infra.config import SettingsError, StageSettings, settings_from_context
 from infra.constructs.definition_cache import cached_definition, enabled, entry_for
-from modelops import lifecycle
+from modelops.contract import lifecycle
+from modelops.contract.settings import SettingsError, StageSettings, settings_from_context
 
 # Placeholders: valid where the SDK checks shapes, impossible in a real account.
 BUILD_REGION = "us-east-1"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.demo import Demo, main
 from modelops.interrupts import Interrupted, Received
 from modelops.local.embedded import embedded_aws

@@ -7,13 +7,16 @@ these names through its environment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-VARIANT = "AllTraffic"  # the variant name modelops.deploy.endpoints gives every endpoint config
+from modelops.contract.names import VARIANT, rollback_alarm_names
 
 
 class EndpointAlarms(Construct):
@@ -42,7 +45,7 @@ class EndpointAlarms(Construct):
         super().__init__(scope, construct_id)
         self._dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT}
         # Plain strings, not the alarms' Ref tokens: the deployer's environment names them before they exist.
-        self.alarm_names: tuple[str, ...] = (f"{endpoint_name}-5xx-errors", f"{endpoint_name}-model-latency")
+        self.alarm_names: tuple[str, ...] = rollback_alarm_names(endpoint_name)
         self.errors = self._alarm(
             "Errors",
             self.alarm_names[0],
@@ -61,11 +64,16 @@ class EndpointAlarms(Construct):
             threshold=latency_threshold.to_milliseconds() * 1000,
         )
         # In the order of alarm_names: what UpdateEndpoint names and what its callers may read.
-        self.alarm_arns: tuple[str, ...] = (self.errors.alarm_arn, self.latency.alarm_arn)
+        self.alarms: tuple[cloudwatch.IAlarm, ...] = (self.errors, self.latency)
         if topic is not None:
             for alarm in (self.errors, self.latency):
                 alarm.add_alarm_action(actions.SnsAction(topic))
                 alarm.add_ok_action(actions.SnsAction(topic))
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """DescribeAlarms on these alarms: what SageMaker's auto-rollback (as the endpoint's execution role)
+        and whoever names them in UpdateEndpoint need ("Auto-Rollback Configuration and Monitoring")."""
+        return grant_read_alarms(grantee, self.alarms)
 
     def _alarm(
         self,
@@ -96,3 +104,12 @@ class EndpointAlarms(Construct):
             datapoints_to_alarm=2,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+
+
+def grant_read_alarms(grantee: iam.IGrantable, alarms: Sequence[cloudwatch.IAlarm]) -> iam.Grant:
+    """DescribeAlarms on ``alarms`` only."""
+    return iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=["cloudwatch:DescribeAlarms"],
+        resource_arns=[alarm.alarm_arn for alarm in alarms],
+    )

@@ -22,8 +22,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-HANDLERS = ("deploy_staging", "verify_staging", "deploy_production", "finalize_production", "notify_rejected")
-HANDLER_PACKAGE = "modelops.deploy.handlers"
+from infra import BUILD_ROOT
+from modelops.contract.names import HANDLER_PACKAGE, HANDLERS
+
 # Provided by the Lambda Python runtime; shipping our own copies would only add size and version skew.
 # certifi is listed too: botocore uses it when present and falls back to its own CA bundle, and copying
 # only its .py files (without cacert.pem) would break TLS.
@@ -33,8 +34,7 @@ RUNTIME_PROVIDED = frozenset(
 # Must never reach a Lambda (the design says so); the builder fails loudly if an import drags one in.
 FORBIDDEN = frozenset({"sagemaker", "moto", "aws_cdk", "constructs", "jsii", "cdk_nag", "sklearn", "numpy"})
 
-_ROOT = Path(__file__).resolve().parents[2]
-BUILD_DIR = _ROOT / "build" / "lambda"
+BUILD_DIR = BUILD_ROOT / "lambda"
 
 _PROBE = """
 import importlib, json, sys

@@ -21,8 +21,9 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from infra.config import StageSettings
-from infra.constructs.model_registry import ModelRegistry
+import pipelines
+from infra import BUILD_ROOT
+from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.nag_ids import rendered_reference
 from infra.pipeline_definition import (
     ARTIFACT_BUCKET,
@@ -34,16 +35,18 @@ from infra.pipeline_definition import (
     definition_inputs,
     definition_template,
 )
-from modelops import lifecycle
-from modelops.training_contract import (
+from modelops.contract import lifecycle
+from modelops.contract.names import pipeline_name
+from modelops.contract.settings import StageSettings
+from modelops.contract.training import (
     SKLEARN_IMAGE_ACCOUNTS,
     SKLEARN_IMAGE_TAG,
     SKLEARN_REPOSITORY,
     sklearn_image_uri,
 )
 
-STEPS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "steps"
-BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "pipeline-code"
+STEPS_DIR = pipelines.steps_dir()
+BUILD_DIR = BUILD_ROOT / "pipeline-code"
 TRAIN_ARCHIVE_FILES = ("train.py", "inference.py")  # what the training container runs and ships
 
 
@@ -65,13 +68,13 @@ class TrainingPipeline(Construct):
         construct_id: str,
         *,
         settings: StageSettings,
-        registry: ModelRegistry,
+        registry: GovernedRegistry,
         registration_statuses: Sequence[str] = (lifecycle.PENDING,),
         code_commit: str = "unrecorded",
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.pipeline_name = f"{settings.project_name}-training"
+        self.pipeline_name = pipeline_name(settings.project_name)
         self.preprocess_code = s3_assets.Asset(self, "PreprocessCode", path=str(STEPS_DIR / "preprocess.py"))
         self.evaluate_code = s3_assets.Asset(self, "EvaluateCode", path=str(STEPS_DIR / "evaluate.py"))
         self.train_code = s3_assets.Asset(self, "TrainCode", path=str(build_train_archive()))
@@ -95,6 +98,30 @@ class TrainingPipeline(Construct):
         )
         self.role = self._execution_role(settings, registry, registration_statuses)
 
+        body = self._definition_body(settings, registry, image, code_commit, registration_statuses)
+        tags = {**settings.resource_tags, **settings.sagemaker_project_tags}
+        self.pipeline = sagemaker.CfnPipeline(
+            self,
+            "Pipeline",
+            pipeline_name=self.pipeline_name,
+            pipeline_display_name=self.pipeline_name,
+            pipeline_description=(
+                f"Trains, evaluates and gates a model, then registers it in {settings.model_package_group_name}"
+            ),
+            pipeline_definition={"PipelineDefinitionBody": body},
+            role_arn=self.role.role_arn,
+            tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(tags.items())],
+        )
+
+    def _definition_body(
+        self,
+        settings: StageSettings,
+        registry: GovernedRegistry,
+        image: str,
+        code_commit: str,
+        registration_statuses: Sequence[str],
+    ) -> str:
+        """The definition JSON with CloudFormation tokens where the SDK needed concrete strings."""
         inputs = definition_inputs(settings, code_commit=code_commit, approval_statuses=registration_statuses)
         self.definition_template = definition_template(settings, inputs)
         code_assets = {
@@ -102,7 +129,6 @@ class TrainingPipeline(Construct):
             "evaluate": self.evaluate_code,
             "train_archive": self.train_code,
         }
-
         replacements = [
             *(_code_key(name, asset) for name, asset in code_assets.items()),
             (sklearn_image_uri(BUILD_REGION), image),
@@ -118,26 +144,12 @@ class TrainingPipeline(Construct):
         for leftover in PLACEHOLDERS:
             if leftover in body:
                 raise ValueError(f"the pipeline definition still holds {leftover!r}; the SDK output changed")
-
-        tags = {**settings.resource_tags, **settings.sagemaker_project_tags}
-        self.pipeline = sagemaker.CfnPipeline(
-            self,
-            "Pipeline",
-            pipeline_name=self.pipeline_name,
-            pipeline_display_name=self.pipeline_name,
-            pipeline_description=(
-                f"Trains, evaluates and gates a model, then registers it in {settings.model_package_group_name}"
-            ),
-            pipeline_definition={"PipelineDefinitionBody": body},
-            role_arn=self.role.role_arn,
-            tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(tags.items())],
-        )
+        return body
 
     def _execution_role(
-        self, settings: StageSettings, registry: ModelRegistry, statuses: Sequence[str]
+        self, settings: StageSettings, registry: GovernedRegistry, statuses: Sequence[str]
     ) -> iam.Role:
         """What the pipeline and the jobs it starts need, and nothing else."""
-        stack = cdk.Stack.of(self)
         role = iam.Role(
             self,
             "ExecutionRole",
@@ -145,7 +157,8 @@ class TrainingPipeline(Construct):
             description=f"Runs the {self.pipeline_name} pipeline and its processing and training jobs",
         )
         prefix = f"pipelines/{self.pipeline_name}/*"
-        registry.artifact_bucket.grant_read_write(role, prefix)
+        # Pending only by default, enforced by IAM as well as by the ModelApprovalStatus parameter.
+        registry.grant_register(role, approval_statuses=statuses, artifacts_prefix=prefix)
         registry.artifact_bucket.grant_read(role, "datasets/*")
         # Only the three code objects, not the whole CDK asset bucket that Asset.grant_read would open.
         role.add_to_policy(
@@ -158,15 +171,16 @@ class TrainingPipeline(Construct):
                 ],
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="RegisterVersionsInThisGroup",
-                actions=["sagemaker:CreateModelPackage"],
-                resources=[registry.model_package_group_arn, registry.model_package_arn_pattern],
-                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": list(statuses)}},
-            )
-        )
-        role.add_to_policy(
+        for statement in self._job_statements(role):
+            role.add_to_policy(statement)
+        self._acknowledge(role, registry, prefix)
+        return role
+
+    def _job_statements(self, role: iam.Role) -> list[iam.PolicyStatement]:
+        """Running the processing and training jobs the steps start: create them, pass them this role, let
+        them write logs and metrics and pull the scikit-learn image."""
+        stack = cdk.Stack.of(self)
+        return [
             iam.PolicyStatement(
                 sid="RunTheStepJobs",
                 actions=[
@@ -182,17 +196,13 @@ class TrainingPipeline(Construct):
                     stack.format_arn(service="sagemaker", resource="processing-job", resource_name="*"),
                     stack.format_arn(service="sagemaker", resource="training-job", resource_name="*"),
                 ],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="PassThisRoleToTheJobs",
                 actions=["iam:PassRole"],
                 resources=[role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="JobLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
@@ -205,9 +215,7 @@ class TrainingPipeline(Construct):
                     )
                     for kind in ("ProcessingJobs", "TrainingJobs")
                 ],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="PullTheScikitLearnImage",
                 actions=[
@@ -216,23 +224,17 @@ class TrainingPipeline(Construct):
                     "ecr:BatchCheckLayerAvailability",
                 ],
                 resources=[self._image_repository_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-        )
-        role.add_to_policy(
+            ),
+            iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
             iam.PolicyStatement(
                 sid="JobMetrics",
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
                 conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
-            )
-        )
-        self._acknowledge(role, registry, prefix)
-        return role
+            ),
+        ]
 
-    def _acknowledge(self, role: iam.Role, registry: ModelRegistry, prefix: str) -> None:
+    def _acknowledge(self, role: iam.Role, registry: GovernedRegistry, prefix: str) -> None:
         """cdk-nag findings on the execution role, each with why its wildcard is the narrowest possible."""
         registry.acknowledge_version_wildcard(role)
         artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)

@@ -8,15 +8,13 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import StageSettings
 from infra.constructs.approval_deployer import ApprovalDeployer
 from infra.constructs.endpoint_alarms import EndpointAlarms
-from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.nag_ids import rendered_reference
-from modelops import lifecycle
-from modelops.deploy import settings as env
-
-DATA_CAPTURE_PREFIX = "data-capture"
+from modelops.contract import names as env
+from modelops.contract.names import DATA_CAPTURE_PREFIX, endpoint_name
+from modelops.contract.settings import StageSettings
 
 
 class DeploymentStack(cdk.Stack):
@@ -32,13 +30,13 @@ class DeploymentStack(cdk.Stack):
         construct_id: str,
         *,
         settings: StageSettings,
-        registry: ModelRegistry,
+        registry: GovernedRegistry,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         project = settings.project_name
-        staging = lifecycle.endpoint_name(project, "staging")
-        production = lifecycle.endpoint_name(project, "production")
+        staging = endpoint_name(project, "staging")
+        production = endpoint_name(project, "production")
 
         self.model_execution_role = self._model_execution_role(settings, registry)
         self.production_alarms = EndpointAlarms(
@@ -51,35 +49,8 @@ class DeploymentStack(cdk.Stack):
         # SageMaker's deployment guardrails read the auto-rollback alarms as the endpoint's execution role
         # ("Auto-Rollback Configuration and Monitoring" in the developer guide); the production deployer,
         # which names them in UpdateEndpoint, gets the same read (ApprovalDeployer).
-        self.model_execution_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadRollbackAlarms",
-                actions=["cloudwatch:DescribeAlarms"],
-                resources=list(self.production_alarms.alarm_arns),
-            )
-        )
-        capture_uri = ""
-        if settings.production_data_capture:
-            capture_uri = f"s3://{registry.artifact_bucket.bucket_name}/{DATA_CAPTURE_PREFIX}/{production}"
-        environment = {
-            env.ENV_PROJECT_NAME: project,
-            env.ENV_GROUP_NAME: registry.model_package_group_name,
-            env.ENV_TOPIC_ARN: registry.topic.topic_arn,
-            env.ENV_EXECUTION_ROLE_ARN: self.model_execution_role.role_arn,
-            env.ENV_STAGING_ENDPOINT: staging,
-            env.ENV_PRODUCTION_ENDPOINT: production,
-            env.ENV_STAGING_INSTANCE_TYPE: settings.staging_instance_type,
-            env.ENV_STAGING_SERVERLESS: str(settings.staging_serverless).lower(),
-            env.ENV_STAGING_TRAFFIC_SHIFTING: settings.staging_traffic_shifting,
-            env.ENV_PRODUCTION_INSTANCE_TYPE: settings.production_instance_type,
-            env.ENV_PRODUCTION_INSTANCE_COUNT: str(settings.production_instance_count),
-            env.ENV_PRODUCTION_TRAFFIC_SHIFTING: settings.production_traffic_shifting,
-            env.ENV_ROLLBACK_ALARMS: ",".join(self.production_alarms.alarm_names),
-            env.ENV_DATA_CAPTURE_URI: capture_uri,
-            env.ENV_DATA_CAPTURE_KMS_KEY: registry.key.key_arn if capture_uri else "",
-            env.ENV_LATENCY_BUDGET_MS: str(settings.verification_latency_budget_ms),
-            env.ENV_CHAMPION_TOLERANCE: str(settings.champion_tolerance),
-        }
+        self.production_alarms.grant_read(self.model_execution_role)
+        environment = self._deployer_environment(settings, registry)
         self.deployer = ApprovalDeployer(
             self,
             "ApprovalDeployer",
@@ -89,7 +60,7 @@ class DeploymentStack(cdk.Stack):
             production_endpoint_name=production,
             model_execution_role=self.model_execution_role,
             environment=environment,
-            rollback_alarm_arns=self.production_alarms.alarm_arns,
+            rollback_alarms=self.production_alarms.alarms,
         )
         outputs = {
             "StagingEndpointName": staging,
@@ -103,7 +74,34 @@ class DeploymentStack(cdk.Stack):
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
 
-    def _model_execution_role(self, settings: StageSettings, registry: ModelRegistry) -> iam.Role:
+    def _deployer_environment(self, settings: StageSettings, registry: GovernedRegistry) -> dict[str, str]:
+        """The deployer Lambdas' whole configuration, under the contract's variable names."""
+        project = settings.project_name
+        production = endpoint_name(project, "production")
+        capture_uri = ""
+        if settings.production_data_capture:
+            capture_uri = f"s3://{registry.artifact_bucket.bucket_name}/{DATA_CAPTURE_PREFIX}/{production}"
+        return {
+            env.ENV_PROJECT_NAME: project,
+            env.ENV_GROUP_NAME: registry.model_package_group_name,
+            env.ENV_TOPIC_ARN: registry.topic.topic_arn,
+            env.ENV_EXECUTION_ROLE_ARN: self.model_execution_role.role_arn,
+            env.ENV_STAGING_ENDPOINT: endpoint_name(project, "staging"),
+            env.ENV_PRODUCTION_ENDPOINT: production,
+            env.ENV_STAGING_INSTANCE_TYPE: settings.staging_instance_type,
+            env.ENV_STAGING_SERVERLESS: str(settings.staging_serverless).lower(),
+            env.ENV_STAGING_TRAFFIC_SHIFTING: settings.staging_traffic_shifting,
+            env.ENV_PRODUCTION_INSTANCE_TYPE: settings.production_instance_type,
+            env.ENV_PRODUCTION_INSTANCE_COUNT: str(settings.production_instance_count),
+            env.ENV_PRODUCTION_TRAFFIC_SHIFTING: settings.production_traffic_shifting,
+            env.ENV_ROLLBACK_ALARMS: ",".join(self.production_alarms.alarm_names),
+            env.ENV_DATA_CAPTURE_URI: capture_uri,
+            env.ENV_DATA_CAPTURE_KMS_KEY: registry.key.key_arn if capture_uri else "",
+            env.ENV_LATENCY_BUDGET_MS: str(settings.verification_latency_budget_ms),
+            env.ENV_CHAMPION_TOLERANCE: str(settings.champion_tolerance),
+        }
+
+    def _model_execution_role(self, settings: StageSettings, registry: GovernedRegistry) -> iam.Role:
         """What SageMaker needs to serve a version: its artifact, the serving image, logs, data capture."""
         project = settings.project_name
         role = iam.Role(
@@ -163,7 +161,7 @@ class DeploymentStack(cdk.Stack):
         return role
 
     def _acknowledge_execution_role(
-        self, role: iam.Role, settings: StageSettings, registry: ModelRegistry
+        self, role: iam.Role, settings: StageSettings, registry: GovernedRegistry
     ) -> None:
         artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
         log_group = (

@@ -7,9 +7,9 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from infra.config import StageSettings
-from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.training_pipeline import TrainingPipeline
+from modelops.contract.settings import StageSettings
 
 
 class PipelineStack(cdk.Stack):
@@ -25,7 +25,7 @@ class PipelineStack(cdk.Stack):
         construct_id: str,
         *,
         settings: StageSettings,
-        registry: ModelRegistry,
+        registry: GovernedRegistry,
         code_commit: str = "unrecorded",
         **kwargs: Any,
     ) -> None:

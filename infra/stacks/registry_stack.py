@@ -7,8 +7,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from infra.config import StageSettings
-from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.governed_registry import GovernedRegistry
+from modelops.contract.settings import StageSettings
 
 
 class RegistryStack(cdk.Stack):
@@ -16,7 +16,7 @@ class RegistryStack(cdk.Stack):
         self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.registry = ModelRegistry(
+        self.registry = GovernedRegistry(
             self,
             "ModelRegistry",
             model_package_group_name=settings.model_package_group_name,

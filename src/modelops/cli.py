@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from modelops.contract import lifecycle, names
+
 if TYPE_CHECKING:
     from modelops.registry import ModelRegistry
 
-DEFAULT_GROUP = "diabetes-progression"
-DEFAULT_PROJECT = "modelops"
-GROUP_ENV = "MODELOPS_MODEL_PACKAGE_GROUP"
-PROJECT_ENV = "MODELOPS_PROJECT"
+DEFAULT_GROUP = names.DEFAULT_GROUP_NAME
+DEFAULT_PROJECT = names.DEFAULT_PROJECT_NAME
+GROUP_ENV = names.ENV_GROUP_NAME
+PROJECT_ENV = names.ENV_CLI_PROJECT
 
 # Subgroups owned by other modules, imported only when used: name -> (module, attribute, short help).
 LAZY_GROUPS = {
@@ -184,6 +186,18 @@ def _metric_bounds(values: tuple[str, ...], option: str) -> dict[str, float]:
     return bounds
 
 
+def _pairs(values: tuple[str, ...], option: str, example: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE (e.g. {example})", param_hint=option)
+        if not name.strip():
+            raise click.BadParameter(f"{value!r} has no name (e.g. {example})", param_hint=option)
+        pairs[name.strip()] = text
+    return pairs
+
+
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="modelops")
 def main() -> None:
@@ -196,10 +210,8 @@ def main() -> None:
 
 @main.command()
 @_registry_options
-@click.option(
-    "--status", "approval_status", type=click.Choice(["PendingManualApproval", "Approved", "Rejected"])
-)
-@click.option("--stage", type=click.Choice(["Development", "Staging", "Production", "Archived"]))
+@click.option("--status", "approval_status", type=click.Choice(lifecycle.APPROVAL_STATUSES))
+@click.option("--stage", type=click.Choice(lifecycle.STAGES))
 @click.option("--stage-status", help="ModelLifeCycle.StageStatus, e.g. Passed or Deployed.")
 @click.option("--min", "minimum", multiple=True, metavar="METRIC=N", help="Lower bound on a metric.")
 @click.option("--max", "maximum", multiple=True, metavar="METRIC=N", help="Upper bound on a metric.")
@@ -228,6 +240,48 @@ def versions(
         limit=limit,
     )
     _echo(as_json, [v.to_dict() for v in found], cli_format.versions_table(found))
+
+
+@main.command()
+@click.option("--image", required=True, help="Serving container image URI.")
+@click.option("--model-data-url", required=True, help="s3:// URI of model.tar.gz.")
+@click.option("--code-commit", help="Commit the model was trained from.")
+@click.option("--data-version", help="Version of the training data (e.g. its sha256).")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME=N", help="An evaluation metric (repeat).")
+@click.option("--hyperparameter", "hyperparameters", multiple=True, metavar="NAME=V", help="Repeatable.")
+@click.option("--property", "properties", multiple=True, metavar="KEY=V", help="Other metadata (repeat).")
+@click.option("--description", help="Shown next to the version in Studio.")
+@_registry_options
+@_handled
+def register(
+    image: str,
+    model_data_url: str,
+    code_commit: str | None,
+    data_version: str | None,
+    metrics: tuple[str, ...],
+    hyperparameters: tuple[str, ...],
+    properties: tuple[str, ...],
+    description: str | None,
+    group: str,
+    region: str | None,
+    as_json: bool,
+) -> None:
+    """Register a new version, pending approval (the same request as the pipeline's Register step)."""
+    version = _registry(group, region).register_version(
+        image=image,
+        model_data_url=model_data_url,
+        code_commit=code_commit,
+        data_version=data_version,
+        metrics=_metric_bounds(metrics, "--metric"),
+        hyperparameters=_pairs(hyperparameters, "--hyperparameter", "max_depth=6"),
+        properties=_pairs(properties, "--property", "owner=ml-team"),
+        description=description,
+    )
+    _echo(
+        as_json,
+        version.to_dict(),
+        f"registered version {version.version} ({version.approval_status}): {version.arn}",
+    )
 
 
 @main.command()

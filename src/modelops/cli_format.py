@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry.entities import EndpointStatus, HistoryEntry, ModelVersion, VersionDiff
 from modelops.registry.transitions import state
 

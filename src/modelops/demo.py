@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.interrupts import Interrupted, Received, interrupts_raised
 
 STEPS = 7
@@ -247,7 +247,7 @@ class Demo:
 
 
 def _threshold() -> float:
-    from infra.config import StageSettings
+    from modelops.contract.settings import StageSettings
 
     return StageSettings().metric_threshold
 

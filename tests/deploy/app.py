@@ -13,9 +13,10 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from infra.app import feature_flags, settings_from_context
+from infra.app import feature_flags
 from infra.stacks.deployment_stack import DeploymentStack
 from infra.stacks.registry_stack import RegistryStack
+from modelops.contract.settings import settings_from_context
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -24,7 +25,7 @@ def build(
     context: dict[str, Any] | None = None, outdir: Path | None = None
 ) -> tuple[cdk.App, DeploymentStack]:
     app = cdk.App(context={**feature_flags(), **(context or {})}, outdir=str(outdir) if outdir else None)
-    settings = settings_from_context(context or {})
+    settings = settings_from_context({**feature_flags(), **(context or {})})
     registry = RegistryStack(app, f"{settings.project_name}-registry", settings=settings)
     deployment = DeploymentStack(
         app, f"{settings.project_name}-deployment", settings=settings, registry=registry.registry

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelops import lifecycle
+from modelops.contract import lifecycle, names
 from modelops.local.embedded import EmbeddedAWS, embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
 from modelops.registry import ModelRegistry
@@ -23,8 +24,8 @@ from tests.deploy.app import synth_to
 
 GROUP = "diabetes-progression"
 PROJECT = "modelops"
-STAGING = lifecycle.endpoint_name(PROJECT, "staging")
-PRODUCTION = lifecycle.endpoint_name(PROJECT, "production")
+STAGING = names.endpoint_name(PROJECT, "staging")
+PRODUCTION = names.endpoint_name(PROJECT, "production")
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,19 @@ def world(
         ]
         sns.subscribe(TopicArn=aws.output("LifecycleTopicArn"), Protocol="sqs", Endpoint=inbox_arn)
         yield World(aws=aws, artifacts=artifacts, inbox_url=inbox)
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    """A typed Lambda context, as the Lambda runtime hands it to a handler (Powertools' own class)."""
+    context = LambdaContext()
+    context._function_name = "modelops-deployment-DeployStagingFunction"
+    context._function_version = "$LATEST"
+    context._invoked_function_arn = (
+        "arn:aws:lambda:us-east-1:123456789012:function:modelops-deployment-DeployStagingFunction"
+    )
+    context._memory_limit_in_mb = 256
+    context._aws_request_id = "52fdfc07-2182-454f-963f-5f0f9a621d72"
+    context._log_group_name = "/aws/lambda/modelops-deployment-DeployStagingFunction"
+    context._log_stream_name = "2026/01/01/[$LATEST]0123456789abcdef"
+    return context

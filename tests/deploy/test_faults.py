@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 from tests.deploy.iam_check import (
     Authorization,

@@ -7,17 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
+from modelops.contract.names import ENV_TOPIC_ARN
 from modelops.deploy import endpoints as ep
 from modelops.deploy.errors import MalformedEventError, SettingsError
-from modelops.deploy.events import parse_endpoint_event, parse_package_event
+from modelops.deploy.events import endpoint_name, package_arn
 from modelops.deploy.packages import PackageVersion
 from modelops.deploy.production import refusal
-from modelops.deploy.settings import ENV_TOPIC_ARN, DeploySettings
+from modelops.deploy.settings import DeploySettings
 from modelops.deploy.verification import champion_problems, load_payloads, prediction_problem, verify
 from modelops.local.embedded import embedded_aws
-from tests.deploy.conftest import STAGING, World
+from tests.deploy.conftest import GROUP, STAGING, World
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -33,14 +36,22 @@ def _routed(cdk_out: Path, event: dict[str, Any]) -> list[str]:
 
 
 def test_package_event_model_reads_the_documented_example() -> None:
-    change = parse_package_event(_event("aws_doc_model_package_state_change.json"))
-    assert change.version == 2 and change.group_name == "versionedmp-p-idy6c3e1fiqj"
-    assert (change.approval_status, change.stage, change.stage_status) == ("Approved", "Staging", "Deploying")
+    change = EventBridgeEvent(_event("aws_doc_model_package_state_change.json"))
+    assert package_arn(change).endswith("/versionedmp-p-idy6c3e1fiqj/2")
+    detail, life = change.detail, change.detail["ModelLifeCycle"]
+    assert (
+        detail["ModelPackageVersion"] == 2 and detail["ModelPackageGroupName"] == "versionedmp-p-idy6c3e1fiqj"
+    )
+    assert (detail["ModelApprovalStatus"], life["Stage"], life["StageStatus"]) == (
+        "Approved",
+        "Staging",
+        "Deploying",
+    )
 
 
 def test_endpoint_event_model_reads_the_documented_example() -> None:
-    change = parse_endpoint_event(_event("aws_doc_endpoint_state_change.json"))
-    assert (change.endpoint_name, change.status) == ("MyEndpoint", "IN_SERVICE")
+    change = EventBridgeEvent(_event("aws_doc_endpoint_state_change.json"))
+    assert (endpoint_name(change), change.detail["EndpointStatus"]) == ("MyEndpoint", "IN_SERVICE")
 
 
 @pytest.mark.parametrize(
@@ -54,7 +65,36 @@ def test_endpoint_event_model_reads_the_documented_example() -> None:
 )
 def test_malformed_events_are_refused_with_the_reason(event: Any, message: str) -> None:
     with pytest.raises(MalformedEventError, match=message):
-        parse_package_event(event)
+        package_arn(EventBridgeEvent(event))
+
+
+def test_a_handler_fails_a_malformed_event_before_any_call(lambda_context: LambdaContext) -> None:
+    from modelops.deploy.handlers import deploy_staging
+
+    with pytest.raises(MalformedEventError, match="ModelPackageArn"):
+        deploy_staging.handler(_event("malformed_package_event.json"), lambda_context)
+
+
+def test_a_handler_invoked_as_lambda_invokes_it_rereads_the_version_and_does_nothing_for_a_pending_one(
+    world: World, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelops.deploy.handlers import deploy_staging
+
+    version = world.registry.get_version(world.register(50.0))
+    (function,) = [
+        f for f in world.aws.provisioned.functions.values() if f.handler.endswith(".deploy_staging.handler")
+    ]
+    for name, value in function.environment.items():
+        monkeypatch.setenv(name, value)
+    event = _event("package_approved.json")
+    event["detail"] = {
+        **event["detail"],
+        "ModelPackageArn": version.arn,
+        "ModelPackageVersion": version.version,
+    }
+    event["detail"]["ModelPackageGroupName"] = GROUP
+    outcome = deploy_staging.handler(event, lambda_context)["outcome"]
+    assert outcome.startswith(f"no-op: {GROUP} v{version.version} is {lc.PENDING}")
 
 
 EXPECTED_ROUTES = {

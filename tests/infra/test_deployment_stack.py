@@ -12,8 +12,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra.constructs import lambda_bundle
-from modelops import lifecycle
-from modelops.deploy import settings as env
+from modelops.contract import lifecycle
+from modelops.contract import names as env
 from tests.deploy.app import synth_to
 from tests.infra.synth import cfn_lint
 

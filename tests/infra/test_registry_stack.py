@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from infra.constructs.model_registry import ModelRegistry
+from infra.constructs.governed_registry import GovernedRegistry
 from tests.infra.synth import cfn_lint, synth, template
 
 READER = "111122223333"
@@ -202,7 +202,7 @@ def test_grants_return_grants_scoped_to_the_group() -> None:
     stack = cdk.Stack(
         cdk.App(), "GrantStack", env=cdk.Environment(account="123456789012", region="eu-west-1")
     )
-    registry = ModelRegistry(stack, "Registry", model_package_group_name="churn", description="d")
+    registry = GovernedRegistry(stack, "Registry", model_package_group_name="churn", description="d")
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     grants = [registry.grant_read(role), registry.grant_register(role), registry.grant_approve(role)]
     assert all(isinstance(g, iam.Grant) and g.success for g in grants)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.app import build_app
-from infra.config import SettingsError
+from modelops.contract.settings import SettingsError
 from tests.infra.synth import REPO, synth, templates_in
 
 

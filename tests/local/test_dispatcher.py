@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import EmbeddedAWS
 from tests.local import handlers
 

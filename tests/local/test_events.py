@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import EmbeddedAWS
 from tests.local.serving import model_with_config
 

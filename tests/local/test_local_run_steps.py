@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import embedded_aws
 from modelops.local.execution_steps import (
     STEP_EVALUATE,
@@ -162,7 +162,7 @@ def test_a_run_below_the_bar_fails_at_the_fail_step_with_the_gate_message(
 
 def test_step_names_are_those_of_the_pipeline_definition() -> None:
     # Imported here: the SageMaker SDK takes seconds to import, and only this test needs it.
-    from infra.config import settings_for
+    from modelops.contract.settings import settings_for
     from pipelines.training import build_definition
 
     definition = json.loads(

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import EmbeddedAWS
 from tests.local.serving import model_with_config
 

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.server import LocalServer, ServerError
 from tests.local import handlers
 from tests.local.serving import model_with_config

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from infra.config import SettingsError, StageSettings
-from modelops import lifecycle
-from modelops.training_contract import SERVING_ENVIRONMENT
+from modelops.contract import lifecycle
+from modelops.contract.settings import SettingsError, StageSettings
+from modelops.contract.training import SERVING_ENVIRONMENT
 from pipelines.training import PipelineDefinitionError, StepCode, build_definition
 
 ROLE = "arn:aws:iam::111122223333:role/pipeline"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.datasets import write_diabetes_csv
 from modelops.local.embedded import EmbeddedAWS, embedded_aws
 from modelops.local.inference import ServingCodeError, run_inference

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import StageSettings
-from modelops.training_contract import SKLEARN_IMAGE_ACCOUNTS
+from modelops.contract.settings import StageSettings
+from modelops.contract.training import SKLEARN_IMAGE_ACCOUNTS
 
 STACK = "modelops-pipeline"
 PLACEHOLDERS = ("modelops-placeholder", "000000000000", "us-east-1")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.local.embedded import EmbeddedAWS
 from modelops.registry import ModelRegistry
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from modelops import lifecycle
 from modelops.cli import main
+from modelops.contract import lifecycle
 from modelops.registry import ModelRegistry
 from tests.registry.conftest import GROUP, populate, register, snapshot
 from tests.registry.test_status import serve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry import ModelRegistry, UnknownVersionError
 from tests.registry.conftest import register, walk_to
 

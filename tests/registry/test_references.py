@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry import MalformedReferenceError, parse_reference
 
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/diabetes-progression/12"

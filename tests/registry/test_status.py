@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelops import lifecycle
+from modelops.contract import lifecycle, names
 from modelops.registry import ModelRegistry
 from tests.registry.conftest import register, walk_to
 
@@ -13,7 +13,7 @@ PROJECT = "modelops"
 
 def serve(sagemaker: Any, environment: str, package_arn: str) -> None:
     """An endpoint tagged with the package it serves, as the deployer leaves it."""
-    name = lifecycle.endpoint_name(PROJECT, environment)
+    name = names.endpoint_name(PROJECT, environment)
     sagemaker.create_model(
         ModelName=f"{name}-model",
         ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry import (
     InvalidMetadataError,
     MalformedReferenceError,

@@ -16,7 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
+from modelops.contract.names import VARIANT
 from modelops.deploy.errors import EndpointBusyError
 from modelops.deploy.packages import PackageVersion
 from modelops.deploy.settings import DeploySettings
@@ -25,7 +26,7 @@ IN_SERVICE = "InService"
 FAILED = "Failed"
 # Statuses in which SageMaker refuses an update; the event is retried until the endpoint settles.
 BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting", "UpdateRollbackFailed")
-VARIANT = "AllTraffic"
+
 # Blue/green timings. Production waits long enough between traffic steps for the rollback alarms
 # (1-minute periods, 2 of 3 datapoints) to fire; staging has no live traffic to protect.
 _BAKE_SECONDS = {"staging": 0, "production": 300}

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from modelops.contract.settings import SettingsError
+
+__all__ = [
+    "DeployError",
+    "EndpointBusyError",
+    "MalformedEventError",
+    "PackageNotFoundError",
+    "SettingsError",  # a missing or invalid environment variable (a deployment mistake): the contract's one
+]
+
 
 class DeployError(Exception):
     """Base class: the deployer could not act on an event."""
@@ -9,10 +19,6 @@ class DeployError(Exception):
 
 class MalformedEventError(DeployError):
     """The event does not have the shape of the event type this handler serves."""
-
-
-class SettingsError(DeployError):
-    """An environment variable the handler needs is missing or invalid (a deployment mistake)."""
 
 
 class EndpointBusyError(DeployError):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.deploy.packages import PackageVersion
 
 # SNS subjects must be ASCII, at most 100 characters, on one line.

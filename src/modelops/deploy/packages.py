@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.deploy.errors import PackageNotFoundError
 
 # SageMaker caps StageDescription; a longer one fails the whole update, so trim rather than lose the record.

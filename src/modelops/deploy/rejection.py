@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from modelops.deploy.clients import Clients
 from modelops.deploy.notify import notify
 from modelops.deploy.packages import describe_package

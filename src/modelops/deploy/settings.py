@@ -1,6 +1,7 @@
-"""The deployer's configuration, read only from environment variables set by the DeploymentStack.
+"""The deployer's configuration, read only from the environment variables the DeploymentStack sets.
 
-The variable names live here, and the CDK construct imports them, so the two cannot drift apart.
+The variable names and the defaults are the contract's (``modelops.contract.names``/``settings``), which
+the stack uses too, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -10,31 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from modelops import lifecycle
-from modelops.deploy.errors import SettingsError
-
-ENV_PROJECT_NAME = "MODELOPS_PROJECT_NAME"
-ENV_GROUP_NAME = "MODELOPS_MODEL_PACKAGE_GROUP"
-ENV_TOPIC_ARN = "MODELOPS_TOPIC_ARN"
-ENV_EXECUTION_ROLE_ARN = "MODELOPS_EXECUTION_ROLE_ARN"
-ENV_STAGING_ENDPOINT = "MODELOPS_STAGING_ENDPOINT"
-ENV_PRODUCTION_ENDPOINT = "MODELOPS_PRODUCTION_ENDPOINT"
-ENV_STAGING_INSTANCE_TYPE = "MODELOPS_STAGING_INSTANCE_TYPE"
-ENV_STAGING_SERVERLESS = "MODELOPS_STAGING_SERVERLESS"
-ENV_STAGING_TRAFFIC_SHIFTING = "MODELOPS_STAGING_TRAFFIC_SHIFTING"
-ENV_PRODUCTION_INSTANCE_TYPE = "MODELOPS_PRODUCTION_INSTANCE_TYPE"
-ENV_PRODUCTION_INSTANCE_COUNT = "MODELOPS_PRODUCTION_INSTANCE_COUNT"
-ENV_PRODUCTION_TRAFFIC_SHIFTING = "MODELOPS_PRODUCTION_TRAFFIC_SHIFTING"
-ENV_ROLLBACK_ALARMS = "MODELOPS_ROLLBACK_ALARMS"  # comma-separated CloudWatch alarm names
-ENV_DATA_CAPTURE_URI = "MODELOPS_DATA_CAPTURE_S3_URI"  # empty: no data capture
-ENV_DATA_CAPTURE_KMS_KEY = "MODELOPS_DATA_CAPTURE_KMS_KEY_ARN"
-ENV_LATENCY_BUDGET_MS = "MODELOPS_LATENCY_BUDGET_MS"
-ENV_CHAMPION_TOLERANCE = "MODELOPS_CHAMPION_TOLERANCE"
-ENV_SAMPLE_PAYLOAD_URI = "MODELOPS_SAMPLE_PAYLOAD_URI"  # fallback when a version carries none
-
-TRAFFIC_SHIFTING_MODES = ("canary", "linear", "all-at-once")
+from modelops.contract import names
+from modelops.contract.settings import TRAFFIC_SHIFTING_MODES, SettingsError, StageSettings
 
 _N = TypeVar("_N", int, float)
+_DEFAULTS = StageSettings()
 
 
 @dataclass(frozen=True)
@@ -47,18 +28,17 @@ class DeploySettings:
     execution_role_arn: str
     staging_endpoint: str
     production_endpoint: str
-    staging_instance_type: str = "ml.m5.large"
-    staging_serverless: bool = False
-    staging_traffic_shifting: str = "all-at-once"
-    production_instance_type: str = "ml.m5.large"
-    production_instance_count: int = 2
-    production_traffic_shifting: str = "canary"
+    staging_instance_type: str = _DEFAULTS.staging_instance_type
+    staging_serverless: bool = _DEFAULTS.staging_serverless
+    staging_traffic_shifting: str = _DEFAULTS.staging_traffic_shifting
+    production_instance_type: str = _DEFAULTS.production_instance_type
+    production_instance_count: int = _DEFAULTS.production_instance_count
+    production_traffic_shifting: str = _DEFAULTS.production_traffic_shifting
     rollback_alarms: tuple[str, ...] = ()
     data_capture_uri: str = ""
     data_capture_kms_key: str = ""
-    latency_budget_ms: int = 500
-    champion_tolerance: float = 0.05
-    sample_payload_uri: str = ""
+    latency_budget_ms: int = _DEFAULTS.verification_latency_budget_ms
+    champion_tolerance: float = _DEFAULTS.champion_tolerance
 
     def __post_init__(self) -> None:
         for name in ("staging_traffic_shifting", "production_traffic_shifting"):
@@ -71,27 +51,33 @@ class DeploySettings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> DeploySettings:
         env = os.environ if environ is None else environ
-        project = _required(env, ENV_PROJECT_NAME)
+        project = _required(env, names.ENV_PROJECT_NAME)
+        d = _DEFAULTS
         return cls(
             project_name=project,
-            group_name=_required(env, ENV_GROUP_NAME),
-            topic_arn=_required(env, ENV_TOPIC_ARN),
-            execution_role_arn=_required(env, ENV_EXECUTION_ROLE_ARN),
-            staging_endpoint=env.get(ENV_STAGING_ENDPOINT) or lifecycle.endpoint_name(project, "staging"),
-            production_endpoint=env.get(ENV_PRODUCTION_ENDPOINT)
-            or lifecycle.endpoint_name(project, "production"),
-            staging_instance_type=env.get(ENV_STAGING_INSTANCE_TYPE, "ml.m5.large"),
-            staging_serverless=env.get(ENV_STAGING_SERVERLESS, "false").lower() == "true",
-            staging_traffic_shifting=env.get(ENV_STAGING_TRAFFIC_SHIFTING, "all-at-once"),
-            production_instance_type=env.get(ENV_PRODUCTION_INSTANCE_TYPE, "ml.m5.large"),
-            production_instance_count=_number(env, ENV_PRODUCTION_INSTANCE_COUNT, "2", int),
-            production_traffic_shifting=env.get(ENV_PRODUCTION_TRAFFIC_SHIFTING, "canary"),
-            rollback_alarms=tuple(a for a in env.get(ENV_ROLLBACK_ALARMS, "").split(",") if a),
-            data_capture_uri=env.get(ENV_DATA_CAPTURE_URI, ""),
-            data_capture_kms_key=env.get(ENV_DATA_CAPTURE_KMS_KEY, ""),
-            latency_budget_ms=_number(env, ENV_LATENCY_BUDGET_MS, "500", int),
-            champion_tolerance=_number(env, ENV_CHAMPION_TOLERANCE, "0.05", float),
-            sample_payload_uri=env.get(ENV_SAMPLE_PAYLOAD_URI, ""),
+            group_name=_required(env, names.ENV_GROUP_NAME),
+            topic_arn=_required(env, names.ENV_TOPIC_ARN),
+            execution_role_arn=_required(env, names.ENV_EXECUTION_ROLE_ARN),
+            staging_endpoint=env.get(names.ENV_STAGING_ENDPOINT) or names.endpoint_name(project, "staging"),
+            production_endpoint=env.get(names.ENV_PRODUCTION_ENDPOINT)
+            or names.endpoint_name(project, "production"),
+            staging_instance_type=env.get(names.ENV_STAGING_INSTANCE_TYPE, d.staging_instance_type),
+            staging_serverless=env.get(names.ENV_STAGING_SERVERLESS, "false").lower() == "true",
+            staging_traffic_shifting=env.get(names.ENV_STAGING_TRAFFIC_SHIFTING, d.staging_traffic_shifting),
+            production_instance_type=env.get(names.ENV_PRODUCTION_INSTANCE_TYPE, d.production_instance_type),
+            production_instance_count=_number(
+                env, names.ENV_PRODUCTION_INSTANCE_COUNT, d.production_instance_count, int
+            ),
+            production_traffic_shifting=env.get(
+                names.ENV_PRODUCTION_TRAFFIC_SHIFTING, d.production_traffic_shifting
+            ),
+            rollback_alarms=tuple(a for a in env.get(names.ENV_ROLLBACK_ALARMS, "").split(",") if a),
+            data_capture_uri=env.get(names.ENV_DATA_CAPTURE_URI, ""),
+            data_capture_kms_key=env.get(names.ENV_DATA_CAPTURE_KMS_KEY, ""),
+            latency_budget_ms=_number(
+                env, names.ENV_LATENCY_BUDGET_MS, d.verification_latency_budget_ms, int
+            ),
+            champion_tolerance=_number(env, names.ENV_CHAMPION_TOLERANCE, d.champion_tolerance, float),
         )
 
 
@@ -102,8 +88,10 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _number(env: Mapping[str, str], name: str, default: str, kind: Callable[[str], _N]) -> _N:
-    raw = env.get(name, default)
+def _number(env: Mapping[str, str], name: str, default: _N, kind: Callable[[str], _N]) -> _N:
+    raw = env.get(name)
+    if raw is None:
+        return default
     try:
         return kind(raw)
     except ValueError:

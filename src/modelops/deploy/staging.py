@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy.clients import Clients
 from modelops.deploy.notify import notify
@@ -132,7 +132,7 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
 
 def _verify(clients: Clients, settings: DeploySettings, package: PackageVersion) -> Verdict:
     champion = _champion(clients, settings)
-    uri = package.metadata.get(lc.META_SAMPLE_PAYLOAD) or settings.sample_payload_uri
+    uri = package.metadata.get(lc.META_SAMPLE_PAYLOAD, "")
     try:
         payloads = load_payloads(clients.s3, uri) if uri else []
     except SamplesUnavailableError:

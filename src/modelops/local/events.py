@@ -21,11 +21,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from modelops.contract.events import ENDPOINT_STATE_CHANGE, SOURCE
+from modelops.contract.events import PACKAGE_STATE_CHANGE as MODEL_PACKAGE_STATE_CHANGE
 from modelops.local.endpoint_clock import LOCK
 
-SOURCE = "aws.sagemaker"
-MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
-ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
+__all__ = ["ENDPOINT_STATE_CHANGE", "MODEL_PACKAGE_STATE_CHANGE", "SOURCE", "emit", "envelope"]
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]

@@ -12,10 +12,28 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-# The step names of the pipeline definition (pipelines/training.py; a test holds them equal), so a local
-# run's execution lists its steps as a deployed run's does.
-STEP_PREPROCESS, STEP_TRAIN, STEP_EVALUATE = "Preprocess", "Train", "Evaluate"
-STEP_GATE, STEP_REGISTER, STEP_FAIL = "Gate", "Register", "MetricAboveBar"
+# The step names of the pipeline definition (the contract's), so a local run's execution lists its steps
+# as a deployed run's does.
+from modelops.contract.names import (
+    STEP_EVALUATE,
+    STEP_FAIL,
+    STEP_GATE,
+    STEP_PREPROCESS,
+    STEP_REGISTER,
+    STEP_TRAIN,
+)
+
+__all__ = [
+    "STEP_EVALUATE",
+    "STEP_FAIL",
+    "STEP_GATE",
+    "STEP_PREPROCESS",
+    "STEP_REGISTER",
+    "STEP_TRAIN",
+    "StepLog",
+    "StepRecordingError",
+    "job_name",
+]
 
 
 class StepRecordingError(RuntimeError):

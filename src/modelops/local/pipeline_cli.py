@@ -7,50 +7,38 @@ stack (``<project>-registry``), so after a local or real deploy no flags are nee
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import boto3
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from modelops import lifecycle
+from modelops.contract import lifecycle, names
+from modelops.contract.settings import SettingsError, StageSettings, read_stages, settings_for
+from modelops.contract.training import HYPERPARAMETERS
 from modelops.local.pipeline_runner import SERVING_FAULTS, PipelineRunError, run_local_pipeline
-from modelops.training_contract import HYPERPARAMETERS
-
-_REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-def _stage_settings(stage: str) -> Any:
-    """``infra.config.settings_for(stage)``. infra/ is not an installed package: outside the checkout's
-    root (a console script's sys.path) it is loaded from this checkout by path."""
+def _stage_settings(stage: str, cdk_json: Path) -> StageSettings:
+    """The named stage of ``cdk_json``'s ``modelops:stages``, as ``cdk synth -c stage=`` reads it."""
+    if stage != "default" and not cdk_json.is_file():
+        raise click.BadParameter(
+            f"no {cdk_json} to read stage {stage!r} from; run in the project folder or pass --cdk-json",
+            param_hint="--stage",
+        )
     try:
-        import infra.config as config
-    except ImportError:
-        path = _REPO_ROOT / "infra" / "config.py"
-        spec = importlib.util.spec_from_file_location("infra.config", path)
-        if spec is None or spec.loader is None or not path.is_file():
-            raise click.UsageError(
-                f"cannot find the stage settings ({path}); run from a modelops checkout"
-            ) from None
-        config = importlib.util.module_from_spec(spec)
-        sys.modules["infra.config"] = config  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(config)
-    try:
-        return config.settings_for(stage)
-    except config.SettingsError as error:
+        return settings_for(stage, read_stages(cdk_json))
+    except SettingsError as error:
         raise click.BadParameter(str(error), param_hint="--stage") from None
 
 
 def _registry_output(project_name: str, key: str) -> str | None:
     """An output of the deployed registry stack, or None when that stack is not deployed here."""
     try:
-        stacks = boto3.client("cloudformation").describe_stacks(StackName=f"{project_name}-registry")[
-            "Stacks"
-        ]
+        stacks = boto3.client("cloudformation").describe_stacks(
+            StackName=names.stack_name(project_name, "registry")
+        )["Stacks"]
     except (ClientError, BotoCoreError):
         return None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])} if stacks else {}
@@ -64,9 +52,17 @@ def _range(name: str) -> click.IntRange:
 
 @click.command("run-pipeline")
 @click.option("--stage", default="default", show_default=True, help="Stage whose settings give the defaults.")
+@click.option(
+    "--cdk-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("cdk.json"),
+    envvar="MODELOPS_CDK_JSON",
+    show_default=True,
+    help="The cdk.json whose modelops:stages context names the stages.",
+)
 @click.option("--group", help="Model package group [default: the registry stack's, else the stage's].")
 @click.option(
-    "--bucket", envvar="MODELOPS_ARTIFACT_BUCKET", help="Artifact bucket [default: the registry stack's]."
+    "--bucket", envvar=names.ENV_ARTIFACT_BUCKET, help="Artifact bucket [default: the registry stack's]."
 )
 @click.option(
     "--threshold",
@@ -100,6 +96,7 @@ def _range(name: str) -> click.IntRange:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def run_pipeline(
     stage: str,
+    cdk_json: Path,
     group: str | None,
     bucket: str | None,
     threshold: float | None,
@@ -113,13 +110,14 @@ def run_pipeline(
     as_json: bool,
 ) -> None:
     """Run preprocess -> train -> evaluate -> gate -> register here, and print the new version."""
-    settings = _stage_settings(stage)
+    settings = _stage_settings(stage, cdk_json)
     group = group or _registry_output(settings.project_name, "ModelPackageGroupName")
     group = group or settings.model_package_group_name
     bucket = bucket or _registry_output(settings.project_name, "ArtifactBucketName")
     if not bucket:
         raise click.UsageError(
-            f"no artifact bucket: stack {settings.project_name}-registry is not deployed here; pass --bucket"
+            f"no artifact bucket: stack {names.stack_name(settings.project_name, 'registry')} is not deployed "
+            "here; pass --bucket"
         )
     try:
         run = run_local_pipeline(

@@ -1,22 +1,17 @@
 """Run the training pipeline's step scripts here, with no Docker, and register the version locally.
 
 ``run_local_pipeline`` does what the SageMaker pipeline of ``pipelines/training.py`` does, step by step:
-preprocess -> train -> evaluate -> gate -> register. Each step is the same script the pipeline ships to
-its container, run in a fresh Python process with the container contract (``/opt/ml/...`` folders,
-``SM_*`` variables) mapped to a temporary folder. Artifacts go to the artifact bucket and the version is
-registered with the same metrics and metadata (``modelops.training_contract``) the real pipeline records.
-The clients may point at the embedded AWS (in-process moto or ``AWS_ENDPOINT_URL``) or at a real account.
+preprocess -> train -> evaluate (``step_scripts``) -> gate -> register. Artifacts go to the artifact bucket
+and the version is registered by ``ModelRegistry.register_version``, the one registration path
+(``modelops.contract.registration``), with the metadata the real pipeline records. The clients may point
+at the embedded AWS (in-process moto or ``AWS_ENDPOINT_URL``) or at a real account.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import subprocess
-import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -26,78 +21,37 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from modelops import lifecycle
+from modelops.contract import lifecycle, names
+from modelops.contract.training import (
+    DATA_FILE,
+    EVALUATION_FILE,
+    RANDOM_STATE,
+    SAMPLE_PAYLOAD_FILE,
+    SERVING_ENVIRONMENT,
+    resolve_hyperparameters,
+    sklearn_image_uri,
+)
 from modelops.local.execution_steps import (
-    STEP_EVALUATE,
     STEP_FAIL,
     STEP_GATE,
-    STEP_PREPROCESS,
     STEP_REGISTER,
-    STEP_TRAIN,
     StepLog,
     StepRecordingError,
     job_name,
 )
-from modelops.training_contract import (
-    CONTENT_TYPES,
-    DATA_FILE,
-    EVALUATION_FILE,
-    METRICS,
-    RANDOM_STATE,
-    RESPONSE_TYPES,
-    SAMPLE_PAYLOAD_FILE,
-    SERVING_ENVIRONMENT,
-    customer_metadata,
-    model_metrics,
-    resolve_hyperparameters,
-    sklearn_image_uri,
-)
+from modelops.local.pipeline_errors import GateFailedError, PipelineRunError
+from modelops.local.serving_faults import SERVING_FAULTS
+from modelops.local.step_scripts import run_steps, steps_dir
+from modelops.registry import ModelRegistry, RegistryError
 
-STEP_TIMEOUT_S = 300
-
-# Deliberately broken serving code, for demonstrating that staging verification stops a bad version.
-# Each fault is appended to the real inference.py, so the version is otherwise identical to a good one,
-# and neither is caught by the evaluate step (it scores the estimator, not the serving code): exactly the
-# class of defect a staging endpoint invoked with real requests exists to catch.
-SERVING_FAULTS: Mapping[str, str] = {
-    # A numeric defect in serving (say, dividing by a scale that is zero) yields NaN predictions; the
-    # shipped output_fn refuses to answer with a non-finite number, so every invocation fails.
-    "nan-predictions": (
-        "\n\n# Fault injected by `modelops local run-pipeline --serving-fault nan-predictions`.\n"
-        "def predict_fn(input_data, model):\n"
-        "    return np.full(input_data.shape[0], np.nan)\n"
-    ),
-    # Serving that answers correctly but slowly (say, a model too large for its instance): every request
-    # takes at least 600 ms, over the default 500 ms verification budget, whatever the machine's speed.
-    "slow-predictions": (
-        "\n\n# Fault injected by `modelops local run-pipeline --serving-fault slow-predictions`.\n"
-        "import time as _time  # noqa: E402\n"
-        "_correct_predict_fn = predict_fn\n\n\n"
-        "def predict_fn(input_data, model):\n"
-        "    _time.sleep(0.6)\n"
-        "    return _correct_predict_fn(input_data, model)\n"
-    ),
-    # Serving code that imports a package the container image does not have: the model never loads.
-    "missing-dependency": (
-        "\n\n# Fault injected by `modelops local run-pipeline --serving-fault missing-dependency`.\n"
-        "import modelops_feature_store  # noqa: E402,F401  (not installed in the serving image)\n"
-    ),
-}
-
-
-class PipelineRunError(Exception):
-    """A local pipeline run cannot start or a step failed; the message says which and why."""
-
-
-class GateFailedError(PipelineRunError):
-    """The model's primary metric missed the bar, so no version was registered."""
-
-    def __init__(self, metric: str, value: float, threshold: float) -> None:
-        super().__init__(
-            f"{metric} {value:.4f} does not meet the bar: must be at most {threshold:g} (lower is better); "
-            "no version registered"
-        )
-        self.metric, self.value, self.threshold = metric, value, threshold
+__all__ = [
+    "SERVING_FAULTS",
+    "GateFailedError",
+    "LocalPipelineRun",
+    "PipelineRunError",
+    "run_local_pipeline",
+    "steps_dir",
+]
 
 
 @dataclass(frozen=True)
@@ -118,19 +72,21 @@ class LocalPipelineRun:
     duration_s: float
 
 
-def steps_dir() -> Path:
-    """Where the step scripts are: ``MODELOPS_PIPELINE_STEPS`` or ``pipelines/steps`` of this checkout."""
-    override = os.environ.get("MODELOPS_PIPELINE_STEPS")
-    candidates = [Path(override)] if override else []
-    # The package is installed editable from src/, so the repository root is three levels up.
-    candidates.append(Path(__file__).resolve().parents[3] / "pipelines" / "steps")
-    for candidate in candidates:
-        if (candidate / "train.py").is_file():
-            return candidate
-    raise PipelineRunError(
-        f"cannot find the pipeline step scripts (looked in {', '.join(map(str, candidates))}); "
-        "set MODELOPS_PIPELINE_STEPS to the pipelines/steps folder"
-    )
+@dataclass(frozen=True)
+class _Target:
+    """Where one run writes: the clients, the group, the bucket prefix of its execution."""
+
+    sagemaker: Any
+    s3: Any
+    group: str
+    bucket: str
+    execution_arn: str
+
+    @property
+    def prefix(self) -> str:
+        # The deployed pipeline's layout (pipelines/<name>/<execution>/...), so both kinds of run look alike.
+        pipeline, execution_id = self.execution_arn.split(":pipeline/", 1)[1].split("/execution/")
+        return f"pipelines/{pipeline}/{execution_id}"
 
 
 def run_local_pipeline(
@@ -140,7 +96,7 @@ def run_local_pipeline(
     group: str,
     bucket: str,
     threshold: float,
-    project_name: str = "modelops",
+    project_name: str = names.DEFAULT_PROJECT_NAME,
     approval_status: str = lifecycle.PENDING,
     hyperparameters: Mapping[str, int | None] | None = None,
     serving_fault: str | None = None,
@@ -153,39 +109,26 @@ def run_local_pipeline(
     params = _check_inputs(threshold, approval_status, hyperparameters, serving_fault, data_csv)
     _check_targets(sagemaker_client, s3_client, group, bucket)
     scripts = steps_dir()
-    execution_arn = _start_execution(sagemaker_client, project_name, group)
-    pipeline_name, execution_id = execution_arn.split(":pipeline/", 1)[1].split("/execution/")
-    # The deployed pipeline's layout (pipelines/<name>/<execution>/...), so both kinds of run look alike.
-    prefix = f"pipelines/{pipeline_name}/{execution_id}"
-    steps = StepLog(execution_arn)
+    target = _Target(
+        sagemaker_client, s3_client, group, bucket, _start_execution(sagemaker_client, project_name, group)
+    )
+    steps = StepLog(target.execution_arn)
     try:
         with tempfile.TemporaryDirectory(prefix="modelops-run-") as tmp:
             root = Path(tmp)
-            data_version, metrics = _run_steps(root, scripts, params, serving_fault, data_csv, steps)
-            rmse = metrics[lifecycle.PRIMARY_METRIC]
-            with steps.step(STEP_GATE) as metadata:
-                passed = math.isfinite(rmse) and rmse <= threshold
-                metadata["Condition"] = {"Outcome": "True" if passed else "False"}
-            if not passed:
-                failure = GateFailedError(lifecycle.PRIMARY_METRIC, rmse, threshold)
-                with steps.step(STEP_FAIL, {"Fail": {"ErrorMessage": str(failure)}}):
-                    raise failure
+            data_version, metrics = run_steps(root, scripts, params, serving_fault, data_csv, steps)
+            _gate(steps, metrics[lifecycle.PRIMARY_METRIC], threshold)
             with steps.step(STEP_REGISTER) as metadata:
-                arn, model_data_url, evaluation_uri, sample_uri = _register(
-                    sagemaker_client,
-                    s3_client,
-                    root,
-                    group=group,
-                    bucket=bucket,
-                    prefix=prefix,
-                    scripts=scripts,
+                uris = _upload_artifacts(target, root)
+                arn = _register(
+                    target,
+                    uris,
                     approval_status=approval_status,
-                    code_commit=code_commit,
-                    execution_arn=execution_arn,
+                    code_commit=code_commit or _git_commit(scripts),
                     data_version=data_version,
-                    params=params,
+                    hyperparameters={**params, "random_state": RANDOM_STATE},
                     metrics=metrics,
-                    inference_instance_types=inference_instance_types,
+                    instance_types=tuple(inference_instance_types),
                 )
                 metadata["RegisterModel"] = {"Arn": arn}
     except Exception as error:
@@ -204,14 +147,25 @@ def run_local_pipeline(
         metrics=metrics,
         hyperparameters=params,
         data_version=data_version,
-        model_data_url=model_data_url,
-        evaluation_uri=evaluation_uri,
-        sample_payload_uri=sample_uri,
-        pipeline_execution_arn=execution_arn,
+        model_data_url=uris["model"],
+        evaluation_uri=uris["evaluation"],
+        sample_payload_uri=uris["samples"],
+        pipeline_execution_arn=target.execution_arn,
         approval_status=approval_status,
         serving_fault=serving_fault,
         duration_s=time.monotonic() - started,
     )
+
+
+def _gate(steps: StepLog, rmse: float, threshold: float) -> None:
+    """The pipeline's ConditionStep: on a miss, its FailStep, and no version is registered."""
+    with steps.step(STEP_GATE) as metadata:
+        passed = math.isfinite(rmse) and rmse <= threshold
+        metadata["Condition"] = {"Outcome": "True" if passed else "False"}
+    if not passed:
+        failure = GateFailedError(lifecycle.PRIMARY_METRIC, rmse, threshold)
+        with steps.step(STEP_FAIL, {"Fail": {"ErrorMessage": str(failure)}}):
+            raise failure
 
 
 def _check_inputs(
@@ -262,7 +216,8 @@ def _start_execution(sagemaker_client: Any, project_name: str, group: str) -> st
     The deployed ``<project>-training`` pipeline when there is one (the embedded AWS provisions it from
     the synthesized template); otherwise a ``<project>-training-local`` pipeline created for the purpose.
     """
-    for name in (f"{project_name}-training", f"{project_name}-training-local"):
+    local = names.local_pipeline_name(project_name)
+    for name in (names.pipeline_name(project_name), local):
         try:
             sagemaker_client.describe_pipeline(PipelineName=name)
         except ClientError:
@@ -277,161 +232,62 @@ def _start_execution(sagemaker_client: Any, project_name: str, group: str) -> st
         "Parameters": [],
         "Steps": [],
     }
-    name = f"{project_name}-training-local"
     sagemaker_client.create_pipeline(
-        PipelineName=name,
+        PipelineName=local,
         PipelineDefinition=json.dumps(definition),
         PipelineDescription="Local runs of pipelines/steps (modelops local run-pipeline)",
-        RoleArn=f"arn:aws:iam::{account}:role/{name}",
+        RoleArn=f"arn:aws:iam::{account}:role/{local}",
     )
-    return str(sagemaker_client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"])
+    return str(sagemaker_client.start_pipeline_execution(PipelineName=local)["PipelineExecutionArn"])
+
+
+def _upload_artifacts(target: _Target, root: Path) -> dict[str, str]:
+    """The run's artifacts in the bucket: the model, its sample payloads, the evaluation, the data report."""
+    files = {
+        "model": ("model/model.tar.gz", root / "model.tar.gz"),
+        "samples": (f"model/{SAMPLE_PAYLOAD_FILE}", root / "evaluate/evaluation" / SAMPLE_PAYLOAD_FILE),
+        "evaluation": (f"evaluation/{EVALUATION_FILE}", root / "evaluate/evaluation" / EVALUATION_FILE),
+        "data": (f"metadata/{DATA_FILE}", root / "preprocess/metadata" / DATA_FILE),
+    }
+    uris = {}
+    for name, (key, path) in files.items():
+        target.s3.upload_file(str(path), target.bucket, f"{target.prefix}/{key}")
+        uris[name] = f"s3://{target.bucket}/{target.prefix}/{key}"
+    return uris
 
 
 def _register(
-    sagemaker_client: Any,
-    s3_client: Any,
-    root: Path,
+    target: _Target,
+    uris: Mapping[str, str],
     *,
-    group: str,
-    bucket: str,
-    prefix: str,
-    scripts: Path,
     approval_status: str,
-    code_commit: str | None,
-    execution_arn: str,
+    code_commit: str,
     data_version: str,
-    params: Mapping[str, int],
+    hyperparameters: Mapping[str, int],
     metrics: Mapping[str, float],
-    inference_instance_types: Sequence[str],
-) -> tuple[str, str, str, str]:
-    """Upload the artifacts and register the version: (package ARN, model, evaluation, sample payload URIs)."""
-    model_data_url = _upload(s3_client, bucket, f"{prefix}/model/model.tar.gz", root / "model.tar.gz")
-    sample_uri = _upload(
-        s3_client,
-        bucket,
-        f"{prefix}/model/{SAMPLE_PAYLOAD_FILE}",
-        root / "evaluate/evaluation" / SAMPLE_PAYLOAD_FILE,
-    )
-    evaluation_uri = _upload(
-        s3_client,
-        bucket,
-        f"{prefix}/evaluation/{EVALUATION_FILE}",
-        root / "evaluate/evaluation" / EVALUATION_FILE,
-    )
-    _upload(s3_client, bucket, f"{prefix}/metadata/{DATA_FILE}", root / "preprocess/metadata" / DATA_FILE)
-    region = sagemaker_client.meta.region_name
-    commit = code_commit or _git_commit(scripts)
-    response = sagemaker_client.create_model_package(
-        ModelPackageGroupName=group,
-        ModelApprovalStatus=approval_status,
-        InferenceSpecification={
-            "Containers": [
-                {
-                    "Image": sklearn_image_uri(region),
-                    "ModelDataUrl": model_data_url,
-                    "Environment": {**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
-                }
-            ],
-            "SupportedContentTypes": list(CONTENT_TYPES),
-            "SupportedResponseMIMETypes": list(RESPONSE_TYPES),
-            **(
-                {"SupportedRealtimeInferenceInstanceTypes": sorted(set(inference_instance_types))}
-                if inference_instance_types
-                else {}
-            ),
-        },
-        ModelMetrics=model_metrics(evaluation_uri),
-        MetadataProperties={"CommitId": commit, "GeneratedBy": execution_arn},
-        CustomerMetadataProperties=customer_metadata(
-            code_commit=commit,
-            data_version=data_version,
-            pipeline_execution=execution_arn,
-            training_job=job_name(execution_arn, "train"),
-            sample_payload_uri=sample_uri,
-            hyperparameters={k: str(v) for k, v in {**params, "random_state": RANDOM_STATE}.items()},
-            metrics={k: f"{v:.6g}" for k, v in metrics.items()},
-        ),
-    )
-    return str(response["ModelPackageArn"]), model_data_url, evaluation_uri, sample_uri
-
-
-def _run_steps(
-    root: Path,
-    scripts: Path,
-    params: Mapping[str, int],
-    serving_fault: str | None,
-    data_csv: Path | None,
-    steps: StepLog,
-) -> tuple[str, dict[str, float]]:
-    pre = root / "preprocess"
-    source = pre / "input" / "data" / "data.csv"
-    with steps.step(STEP_PREPROCESS, steps.job("processing-job", "preprocess")):
-        if data_csv is None:
-            from modelops.datasets import write_diabetes_csv
-
-            write_diabetes_csv(source)
-        else:
-            source.parent.mkdir(parents=True)
-            shutil.copyfile(data_csv, source)
-        _run("preprocess", scripts / "preprocess.py", [], {"MODELOPS_PROCESSING_DIR": str(pre)})
-        data_version = json.loads((pre / "metadata" / DATA_FILE).read_text())["data_version"]
-
-    model_dir = root / "train" / "model"
-    train_env = {
-        "SM_MODEL_DIR": str(model_dir),
-        "SM_CHANNEL_TRAIN": str(pre / "train"),
-        "SM_OUTPUT_DIR": str(root / "train" / "output"),
-        "SM_OUTPUT_DATA_DIR": str(root / "train" / "output" / "data"),
-        "SM_CHANNELS": '["train"]',
-        "SM_HPS": json.dumps({**params, "random_state": RANDOM_STATE}),
-    }
-    args = [part for name, value in params.items() for part in (f"--{name}", str(value))]
-    with steps.step(STEP_TRAIN, steps.job("training-job", "train")):
-        _run("train", scripts / "train.py", [*args, "--random_state", str(RANDOM_STATE)], train_env)
-        if serving_fault is not None:
-            with (model_dir / "code" / "inference.py").open("a", encoding="utf-8") as code:
-                code.write(SERVING_FAULTS[serving_fault])
-        _pack(model_dir, root / "model.tar.gz")
-
-    ev = root / "evaluate"
-    with steps.step(STEP_EVALUATE, steps.job("processing-job", "evaluate")):
-        (ev / "model").mkdir(parents=True)
-        (ev / "test").mkdir()
-        shutil.copyfile(root / "model.tar.gz", ev / "model" / "model.tar.gz")
-        shutil.copyfile(pre / "test" / "test.csv", ev / "test" / "test.csv")
-        _run("evaluate", scripts / "evaluate.py", [], {"MODELOPS_PROCESSING_DIR": str(ev)})
-        report = json.loads((ev / "evaluation" / EVALUATION_FILE).read_text())["regression_metrics"]
-    return data_version, {name: float(report[name]["value"]) for name in METRICS}
-
-
-def _run(step: str, script: Path, args: list[str], env: Mapping[str, str]) -> None:
+    instance_types: tuple[str, ...],
+) -> str:
+    """Register the version through the registry client, as the pipeline's Register step does."""
+    region = target.sagemaker.meta.region_name
     try:
-        result = subprocess.run(
-            [sys.executable, str(script), *args],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=STEP_TIMEOUT_S,
-            check=False,
+        version = ModelRegistry(target.sagemaker, target.group).register_version(
+            image=sklearn_image_uri(region),
+            model_data_url=uris["model"],
+            environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
+            approval_status=approval_status,
+            instance_types=instance_types,
+            code_commit=code_commit,
+            data_version=data_version,
+            pipeline_execution=target.execution_arn,
+            training_job=job_name(target.execution_arn, "train"),
+            sample_payload_uri=uris["samples"],
+            evaluation_uri=uris["evaluation"],
+            hyperparameters=hyperparameters,
+            metrics=metrics,
         )
-    except subprocess.TimeoutExpired:
-        raise PipelineRunError(f"step {step} did not finish within {STEP_TIMEOUT_S} s") from None
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
-        raise PipelineRunError(f"step {step} failed (exit {result.returncode}): {lines[-1]}")
-
-
-def _pack(model_dir: Path, archive: Path) -> None:
-    """model.tar.gz as SageMaker packs /opt/ml/model: the folder's content at the archive root."""
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in sorted(model_dir.rglob("*")):
-            if path.is_file():
-                tar.add(path, arcname=str(path.relative_to(model_dir)))
-
-
-def _upload(s3_client: Any, bucket: str, key: str, path: Path) -> str:
-    s3_client.upload_file(str(path), bucket, key)
-    return f"s3://{bucket}/{key}"
+    except RegistryError as error:
+        raise PipelineRunError(f"registration refused: {error}") from None
+    return version.arn
 
 
 def _git_commit(scripts: Path) -> str:

@@ -2,17 +2,17 @@
 
 ``embedded_aws``: a fresh in-process embedded AWS per test. What it provisions comes from the fixture
 ``embedded_aws_cdk_out`` (default: nothing) and its options from ``embedded_aws_options`` (default: none);
-a test module overrides either by defining a fixture of that name, e.g. to use the app synthesized once per
-session::
+a test module overrides either by defining a fixture of that name, e.g. to provision a synthesized app::
 
     @pytest.fixture
-    def embedded_aws_cdk_out(synthesized_cdk_out):
+    def embedded_aws_cdk_out(synthesized_cdk_out):  # this project's tests/conftest.py synthesizes it
         return synthesized_cdk_out
+
+The library never builds the CDK app itself (nothing imports ``infra``): a project's own conftest does.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,3 @@ def embedded_aws_fixture(
 ) -> Iterator[EmbeddedAWS]:
     with embedded_aws(embedded_aws_cdk_out, **embedded_aws_options) as aws:
         yield aws
-
-
-@pytest.fixture(scope="session")
-def synthesized_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole CDK app synthesized once per test session (offline, a few seconds)."""
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    from infra.app import build_app
-
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(outdir=str(outdir)).synth()
-    return outdir

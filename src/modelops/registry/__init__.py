@@ -1,7 +1,7 @@
 """The modelops registry client: versions of a model in a SageMaker model package group.
 
 ``ModelRegistry(sagemaker_client, group_name)`` registers, finds, lists, compares and governs versions;
-state lives in SageMaker (``ModelApprovalStatus`` and ``ModelLifeCycle``), see ``modelops.lifecycle``.
+state lives in SageMaker (``ModelApprovalStatus`` and ``ModelLifeCycle``), see ``modelops.contract.lifecycle``.
 """
 
 from modelops.registry.client import ModelRegistry

@@ -1,6 +1,7 @@
 """``ModelRegistry``: the registry client over one SageMaker model package group.
 
-It takes an injected boto3 SageMaker client (the default credential chain, or the embedded AWS through
+Each verb validates its input and checks the lifecycle rules, then delegates the wire to
+``modelops.registry.store.SageMakerStore``. It takes an injected boto3 SageMaker client (the default credential chain, or the embedded AWS through
 ``AWS_ENDPOINT_URL``) and returns frozen entities. Every public method validates its input and checks the
 lifecycle rules before its one write, so a refused call changes nothing.
 
@@ -15,28 +16,28 @@ with its metadata instead of one describe per version.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
-from modelops import lifecycle
+from modelops.contract import lifecycle
+from modelops.contract.registration import Registration, RegistrationError, registration_request
+from modelops.contract.settings import GROUP_NAME_PATTERN
+from modelops.contract.training import CONTENT_TYPES, RESPONSE_TYPES
 from modelops.registry import transitions
 from modelops.registry.diff import diff_versions as _diff
+from modelops.registry.endpoint_status import endpoint_statuses
 from modelops.registry.entities import EndpointStatus, HistoryEntry, ModelVersion, VersionDiff
 from modelops.registry.errors import (
     IllegalTransitionError,
+    InvalidMetadataError,
     MalformedReferenceError,
     UnknownModelError,
     UnknownVersionError,
 )
 from modelops.registry.history import history_of
-from modelops.registry.metadata import customer_metadata, inference_specification
 from modelops.registry.references import Reference, parse_reference
+from modelops.registry.store import SageMakerStore, equals
 
-_GROUP_NAME: Final = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_NOT_FOUND: Final = ("ValidationException", "ResourceNotFound", "ResourceNotFoundException")
 # Statuses in which a version sits on (or is being verified on) the staging endpoint.
 _ON_STAGING: Final = (lifecycle.STATUS_PASSED, lifecycle.STATUS_DEPLOYING)
 
@@ -47,33 +48,21 @@ class ModelRegistry:
     """Versions of one model (a SageMaker model package group): register, find, compare, govern."""
 
     def __init__(self, sagemaker_client: Any, group_name: str, *, page_size: int = 100) -> None:
-        if not isinstance(group_name, str) or not _GROUP_NAME.match(group_name):
+        if not isinstance(group_name, str) or not GROUP_NAME_PATTERN.match(group_name):
             raise UnknownModelError(
                 f"{group_name!r} is not a model package group name (1-63 letters, digits and hyphens)"
             )
         if not 1 <= page_size <= 100:
             raise ValueError(f"page_size must be 1-100 (SageMaker's MaxResults); got {page_size}")
-        self._client = sagemaker_client
         self.group_name = group_name
-        self._page_size = page_size
-        self._group_arn: str | None = None
+        self._client = sagemaker_client
+        self._store = SageMakerStore(sagemaker_client, group_name, page_size=page_size)
 
     # ----------------------------------------------------------------------------------------- reading
     @property
     def group_arn(self) -> str:
         """The group's ARN; the first use checks that the group exists (one call, then cached)."""
-        if self._group_arn is None:
-            try:
-                found = self._client.describe_model_package_group(ModelPackageGroupName=self.group_name)
-            except ClientError as error:
-                if _code(error) in _NOT_FOUND:
-                    raise UnknownModelError(
-                        f"model package group {self.group_name!r} does not exist; pass an existing one "
-                        "with --group or MODELOPS_MODEL_PACKAGE_GROUP"
-                    ) from None
-                raise
-            self._group_arn = found["ModelPackageGroupArn"]
-        return self._group_arn
+        return self._store.group_arn
 
     def get_version(self, ref: Ref) -> ModelVersion:
         """The version a reference names (see ``references.FORMS``)."""
@@ -125,17 +114,17 @@ class ModelRegistry:
             raise ValueError(f"limit must be at least 1; got {limit}")
         filters = []
         if approval_status is not None:
-            filters.append(_equals("ModelApprovalStatus", approval_status))
+            filters.append(equals("ModelApprovalStatus", approval_status))
         if stage is not None:
-            filters.append(_equals("ModelLifeCycle.Stage", stage))
+            filters.append(equals("ModelLifeCycle.Stage", stage))
         if stage_status is not None:
-            filters.append(_equals("ModelLifeCycle.StageStatus", stage_status))
+            filters.append(equals("ModelLifeCycle.StageStatus", stage_status))
         self.group_arn  # noqa: B018 - an unknown group must fail as such, not as an empty list
         low, high = dict(metric_min or {}), dict(metric_max or {})
         found: list[ModelVersion] = []
         # Only bounds force reading past `limit` records; otherwise stop paging once enough have arrived.
         fetch = None if (low or high) else limit
-        for package in self._search(filters, sort_by="CreationTime", limit=fetch):
+        for package in self._store.search(filters, sort_by="CreationTime", limit=fetch):
             version = ModelVersion.from_package(package)
             if _within(version, low, high):
                 found.append(version)
@@ -153,25 +142,7 @@ class ModelRegistry:
 
     def get_endpoint_status(self, project_name: str) -> list[EndpointStatus]:
         """For staging and production: what the endpoint serves (its tag) next to what the registry says."""
-        statuses = []
-        for environment in lifecycle.ENVIRONMENTS:
-            name = lifecycle.endpoint_name(project_name, environment)
-            status, served = self._served(name)
-            try:
-                recorded: ModelVersion | None = self.get_version(environment)
-            except UnknownVersionError:
-                recorded = None
-            statuses.append(
-                EndpointStatus(
-                    environment=environment,
-                    endpoint_name=name,
-                    endpoint_status=status,
-                    served_arn=served,
-                    registry_arn=recorded.arn if recorded else None,
-                    registry_version=recorded.version if recorded else None,
-                )
-            )
-        return statuses
+        return endpoint_statuses(self._store, project_name, self._recorded_in)
 
     # ----------------------------------------------------------------------------------------- writing
     def register_version(
@@ -186,45 +157,47 @@ class ModelRegistry:
         properties: Mapping[str, str] | None = None,
         description: str | None = None,
         approval_status: str = lifecycle.PENDING,
-        content_types: tuple[str, ...] = ("application/json", "text/csv"),
-        response_types: tuple[str, ...] = ("application/json",),
+        content_types: tuple[str, ...] = CONTENT_TYPES,
+        response_types: tuple[str, ...] = RESPONSE_TYPES,
         instance_types: tuple[str, ...] = (),
+        environment: Mapping[str, str] | None = None,
+        pipeline_execution: str | None = None,
+        training_job: str | None = None,
+        sample_payload_uri: str | None = None,
+        evaluation_uri: str | None = None,
     ) -> ModelVersion:
-        """Register a new version (stage Development/Registered) with its metadata; returns it."""
-        if approval_status not in lifecycle.APPROVAL_STATUSES:
-            raise MalformedReferenceError(
-                f"unknown approval status {approval_status!r}; use {', '.join(lifecycle.APPROVAL_STATUSES)}"
-            )
-        request: dict[str, Any] = {
-            "ModelPackageGroupName": self.group_name,
-            "InferenceSpecification": inference_specification(
-                image=image,
-                model_data_url=model_data_url,
-                content_types=content_types,
-                response_types=response_types,
-                instance_types=instance_types,
-            ),
-            "ModelApprovalStatus": approval_status,
-            "ModelLifeCycle": {
-                "Stage": lifecycle.STAGE_DEVELOPMENT,
-                "StageStatus": lifecycle.STATUS_REGISTERED,
-                "StageDescription": "registered",
-            },
-        }
-        entries = customer_metadata(
+        """Register a new version (stage Development/Registered) with its metadata; returns it.
+
+        The request is ``modelops.contract.registration``'s, the one every registration path sends; the
+        pipeline fields (``pipeline_execution``, ``training_job``, ``evaluation_uri``) are what a run adds.
+        Raises InvalidMetadataError, before any call, for what SageMaker would refuse.
+        """
+        registration = Registration(
+            group_name=self.group_name,
+            image=image,
+            model_data_url=model_data_url,
+            approval_status=approval_status,
+            environment=dict(environment or {}),
+            content_types=content_types,
+            response_types=response_types,
+            instance_types=instance_types,
             code_commit=code_commit,
             data_version=data_version,
-            hyperparameters=hyperparameters or {},
-            metrics=metrics or {},
-            properties=properties or {},
+            pipeline_execution=pipeline_execution,
+            training_job=training_job,
+            sample_payload_uri=sample_payload_uri,
+            evaluation_uri=evaluation_uri,
+            hyperparameters=dict(hyperparameters or {}),
+            metrics=dict(metrics or {}),
+            properties=dict(properties or {}),
+            description=description,
         )
-        if entries:  # SageMaker refuses an empty map
-            request["CustomerMetadataProperties"] = entries
-        if description:
-            request["ModelPackageDescription"] = description[:1024]
+        try:
+            request = registration_request(registration)
+        except RegistrationError as error:
+            raise InvalidMetadataError(str(error)) from None
         self.group_arn  # noqa: B018 - fail as UnknownModelError before the write
-        arn = self._client.create_model_package(**request)["ModelPackageArn"]
-        return self._describe_arn(arn)
+        return self._describe_arn(self._store.create(request))
 
     def approve_version(self, ref: Ref, reason: str, *, override: bool = False) -> ModelVersion:
         """Set ModelApprovalStatus=Approved with the reason; a Rejected version needs ``override``.
@@ -307,45 +280,21 @@ class ModelRegistry:
             )
         return reference
 
-    def _package_arn(self, version: int) -> str:
-        # A versioned package's ARN is its group's ARN with model-package/<group lower-cased>/<version>.
-        prefix = self.group_arn.split(":model-package-group/")[0]
-        return f"{prefix}:model-package/{self.group_name.lower()}/{version}"
-
     def _describe(self, version: int) -> ModelVersion:
         try:
-            return self._describe_arn(self._package_arn(version))
+            return self._describe_arn(self._store.package_arn(version))
         except UnknownVersionError:
-            newest = self._newest_summary(approved=False)
+            newest = self._store.newest_summary(approved=False)
             hint = f"the newest is {newest['ModelPackageVersion']}" if newest else "it has no versions yet"
             raise UnknownVersionError(
                 f"version {version} of {self.group_name!r} does not exist; {hint}"
             ) from None
 
     def _describe_arn(self, arn: str) -> ModelVersion:
-        try:
-            package = self._client.describe_model_package(ModelPackageName=arn)
-        except ClientError as error:
-            if _code(error) in _NOT_FOUND:
-                raise UnknownVersionError(f"no model package {arn}") from None
-            raise
-        return ModelVersion.from_package(package)
-
-    def _newest_summary(self, *, approved: bool) -> dict[str, Any] | None:
-        request: dict[str, Any] = {
-            "ModelPackageGroupName": self.group_name,
-            "ModelPackageType": "Versioned",
-            "SortBy": "CreationTime",
-            "SortOrder": "Descending",
-            "MaxResults": 1,
-        }
-        if approved:
-            request["ModelApprovalStatus"] = lifecycle.APPROVED
-        summaries = self._client.list_model_packages(**request)["ModelPackageSummaryList"]
-        return summaries[0] if summaries else None
+        return ModelVersion.from_package(self._store.describe(arn))
 
     def _latest_arn(self, *, approved: bool) -> str:
-        newest = self._newest_summary(approved=approved)
+        newest = self._store.newest_summary(approved=approved)
         if newest is None:
             self.group_arn  # noqa: B018 - an unknown group is UnknownModelError, not "no versions"
             what = "approved version" if approved else "version"
@@ -377,49 +326,16 @@ class ModelRegistry:
         # returning the single most recently modified record.
         candidates = []
         for status in statuses:
-            filters = [_equals("ModelLifeCycle.Stage", stage), _equals("ModelLifeCycle.StageStatus", status)]
+            filters = [equals("ModelLifeCycle.Stage", stage), equals("ModelLifeCycle.StageStatus", status)]
             if approval is not None:
-                filters.append(_equals("ModelApprovalStatus", approval))
+                filters.append(equals("ModelApprovalStatus", approval))
             candidates += [
                 ModelVersion.from_package(p)
-                for p in self._search(filters, sort_by="LastModifiedTime", limit=1)
+                for p in self._store.search(filters, sort_by="LastModifiedTime", limit=1)
             ]
         if not candidates:
             return None
         return max(candidates, key=lambda v: (v.modified_time or v.created_time, v.version))
-
-    def _search(
-        self, filters: list[dict[str, str]], *, sort_by: str, limit: int | None
-    ) -> list[dict[str, Any]]:
-        """Versioned packages of this group matching ``filters``, newest ``sort_by`` first, at most ``limit``.
-
-        Pages until ``limit`` records have arrived. Each page is re-sorted here as well: SageMaker already
-        sorts, and an emulator that ignores SortBy or MaxResults then still yields the same answer.
-        """
-        request: dict[str, Any] = {
-            "Resource": "ModelPackage",
-            "SearchExpression": {"Filters": [_equals("ModelPackageGroupName", self.group_name), *filters]},
-            "SortBy": sort_by,
-            "SortOrder": "Descending",
-            "MaxResults": min(self._page_size, limit) if limit else self._page_size,
-        }
-        found: list[dict[str, Any]] = []
-        while limit is None or len(found) < limit:
-            page = self._client.search(**request)
-            # Search also matches unversioned packages by name; only versions of this group count.
-            found += [
-                result["ModelPackage"]
-                for result in page.get("Results", [])
-                if (result.get("ModelPackage") or {}).get("ModelPackageVersion") is not None
-            ]
-            token = page.get("NextToken")
-            if not token:
-                break
-            request["NextToken"] = token
-        found.sort(
-            key=lambda p: (p.get(sort_by) or p["CreationTime"], p["ModelPackageVersion"]), reverse=True
-        )
-        return found[:limit] if limit is not None else found
 
     def _set_life_cycle(self, version: ModelVersion, stage: str, status: str, reason: str) -> ModelVersion:
         return self._update(
@@ -427,23 +343,14 @@ class ModelRegistry:
         )
 
     def _update(self, version: ModelVersion, **changes: Any) -> ModelVersion:
-        self._client.update_model_package(ModelPackageArn=version.arn, **changes)
+        self._store.update(version.arn, **changes)
         return self._describe_arn(version.arn)
 
-    def _served(self, endpoint: str) -> tuple[str | None, str | None]:
+    def _recorded_in(self, environment: str) -> ModelVersion | None:
         try:
-            described = self._client.describe_endpoint(EndpointName=endpoint)
-        except ClientError as error:
-            if _code(error) in _NOT_FOUND:
-                return None, None
-            raise
-        tags = self._client.list_tags(ResourceArn=described["EndpointArn"]).get("Tags", [])
-        served = next((t["Value"] for t in tags if t["Key"] == lifecycle.TAG_SERVED_PACKAGE), None)
-        return described["EndpointStatus"], served
-
-
-def _equals(name: str, value: str) -> dict[str, str]:
-    return {"Name": name, "Operator": "Equals", "Value": value}
+            return self.get_version(environment)
+        except UnknownVersionError:
+            return None
 
 
 def _within(version: ModelVersion, low: Mapping[str, float], high: Mapping[str, float]) -> bool:
@@ -456,7 +363,3 @@ def _within(version: ModelVersion, low: Mapping[str, float], high: Mapping[str, 
         if value is None or not value <= bound:
             return False
     return True
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))

@@ -2,7 +2,7 @@
 
 A ``ModelVersion`` is built from one ``DescribeModelPackage`` (or ``Search``) record. Metrics and
 hyperparameters come from the flat ``metric.*`` / ``hyperparameter.*`` CustomerMetadataProperties that
-``modelops.lifecycle`` defines, so a version can be compared without downloading any report from S3.
+``modelops.contract.lifecycle`` defines, so a version can be compared without downloading any report from S3.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry.errors import MalformedReferenceError
 
 Kind = Literal["version", "latest", "latest-approved", "stage", "arn"]

@@ -1,4 +1,4 @@
-"""The lifecycle rules (DESIGN.md "Lifecycle and state") as pure checks on a version's current state.
+"""The lifecycle rules (docs/architecture.md, "Lifecycle") as pure checks on a version's current state.
 
 Each check raises :class:`IllegalTransitionError` naming the current state and what would be allowed, so the
 registry refuses before it writes anything. The two governed moves, promotion to production and rollback,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 from modelops.registry.entities import ModelVersion
 from modelops.registry.errors import IllegalTransitionError, ReasonRequiredError
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from modelops.local.iam import Target
 from tests.local.iam.conftest import World
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from tests.local.iam.calls import (
     APPROVED_NEW,
     DEPLOYING_STAGING,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from modelops.deploy.events import parse_package_event
-from modelops.deploy.handlers._common import run
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from modelops.deploy.events import package_arn
+from modelops.deploy.handlers._common import logger, run
 from modelops.deploy.production import deploy_production
 
 
-def handler(event: object, context: object) -> dict[str, str]:
-    return run(
-        "deploy_production",
-        event,
-        context,
-        parse_package_event,
-        lambda clients, settings, change: deploy_production(clients, settings, change.package_arn),
-    )
+@logger.inject_lambda_context
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, str]:
+    return run(event, package_arn, deploy_production)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from modelops.deploy.events import parse_endpoint_event
-from modelops.deploy.handlers._common import run
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from modelops.deploy.events import endpoint_name
+from modelops.deploy.handlers._common import logger, run
 from modelops.deploy.production import finalize_production
 
 
-def handler(event: object, context: object) -> dict[str, str]:
+@logger.inject_lambda_context
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, str]:
     return run(
-        "finalize_production",
-        event,
-        context,
-        parse_endpoint_event,
-        lambda clients, settings, _change: finalize_production(clients, settings),
+        event, endpoint_name, lambda clients, settings, _endpoint: finalize_production(clients, settings)
     )

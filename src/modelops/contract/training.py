@@ -1,26 +1,16 @@
-"""What the training pipeline and the local pipeline runner must register identically.
+"""What a training run produces and a registered version carries: image, serving contract, files, hyperparameters.
 
-The SageMaker pipeline (``pipelines/training.py``, built with the SageMaker SDK at synth time) and
-``modelops local run-pipeline`` (plain boto3 against the embedded AWS) both register model versions.
-Everything a registered version carries (serving container, environment, content types, metric file
-names, metadata keys) is defined once here so the two cannot drift. Dependency-free on purpose: the
-local runner and the CDK stack import it without the SDK.
+The SageMaker pipeline (``pipelines.training``, built with the SageMaker SDK at synth time) and
+``modelops local run-pipeline`` (plain boto3 against the embedded AWS) both train and register versions;
+everything they must agree on (serving container and environment, content types, hyperparameter bounds,
+the files the step scripts write, the metrics) is defined once here. The metadata a version carries is
+built by ``modelops.contract.registration``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, TypeVar
-
-from modelops.lifecycle import (
-    META_CODE_COMMIT,
-    META_DATA_VERSION,
-    META_HYPERPARAMETER_PREFIX,
-    META_METRIC_PREFIX,
-    META_PIPELINE_EXECUTION,
-    META_SAMPLE_PAYLOAD,
-    META_TRAINING_JOB,
-)
+from typing import Final
 
 # The SageMaker scikit-learn container: the same image trains, evaluates and serves. 1.9-0 carries
 # scikit-learn 1.9, the version pinned for local runs, so a model pickled here loads there.
@@ -70,8 +60,6 @@ EVALUATION_FILE: Final = "evaluation.json"  # evaluate: Studio's regression_metr
 SAMPLE_PAYLOAD_FILE: Final = "sample_payload.json"  # evaluate: list of JSON request bodies
 METRICS: Final = ("rmse", "mae", "r2")
 
-T = TypeVar("T")
-
 
 class HyperparameterError(ValueError):
     """A hyperparameter is unknown or outside the range train.py accepts."""
@@ -100,31 +88,3 @@ def resolve_hyperparameters(overrides: Mapping[str, int | None] | None = None) -
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise HyperparameterError(f"invalid {name} {value!r}: expected an integer from {low} to {high}")
     return values
-
-
-def model_metrics(evaluation_uri: T) -> dict[str, object]:
-    """The ModelMetrics of a version: Studio reads model quality from evaluation.json."""
-    return {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": evaluation_uri}}}
-
-
-def customer_metadata(
-    *,
-    code_commit: T,
-    data_version: T,
-    pipeline_execution: T,
-    training_job: T,
-    sample_payload_uri: T,
-    hyperparameters: Mapping[str, T],
-    metrics: Mapping[str, T],
-) -> dict[str, T]:
-    """CustomerMetadataProperties for a version; values are strings or pipeline variables."""
-    properties = {
-        META_CODE_COMMIT: code_commit,
-        META_DATA_VERSION: data_version,
-        META_PIPELINE_EXECUTION: pipeline_execution,
-        META_TRAINING_JOB: training_job,
-        META_SAMPLE_PAYLOAD: sample_payload_uri,
-    }
-    properties.update({f"{META_HYPERPARAMETER_PREFIX}{k}": v for k, v in hyperparameters.items()})
-    properties.update({f"{META_METRIC_PREFIX}{k}": v for k, v in metrics.items()})
-    return properties

@@ -1,4 +1,6 @@
-"""The model registry: a SageMaker Model Package Group with the storage, key, topic and governance around it.
+"""``GovernedRegistry``: a SageMaker Model Package Group with the storage, key, topic and governance around it.
+
+Named apart from ``modelops.registry.ModelRegistry``, the client that reads and writes its versions.
 
 Stateful pieces (group, buckets, key) are retained when the stack is deleted: model versions and their
 artifacts are the record of what was trained and served, and must outlive any stack.
@@ -17,7 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from modelops import lifecycle
+from modelops.contract import lifecycle
 
 # What a reader of the registry may do. CreateModel is listed because a cross-account reader deploys a
 # version by creating a model from the package ARN in its own account.
@@ -38,7 +40,7 @@ _APPROVAL_KEY = "sagemaker:ModelApprovalStatus"
 _STAGE_KEY = "sagemaker:ModelLifeCycle:stage"
 
 
-class ModelRegistry(Construct):
+class GovernedRegistry(Construct):
     """A versioned, governed model registry.
 
     Props:
@@ -69,7 +71,8 @@ class ModelRegistry(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-
+        # Construct IDs (Key, AccessLogBucket, ArtifactBucket, LifecycleTopic, Group) are the logical IDs of
+        # retained resources: renaming one would orphan the deployed resource (tests/infra pin them).
         self.key: kms.IKey = kms.Key(
             self,
             "Key",
@@ -77,69 +80,8 @@ class ModelRegistry(Construct):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-
-        self.access_log_bucket: s3.IBucket = s3.Bucket(
-            self,
-            "AccessLogBucket",
-            # S3 server access logging can only deliver to SSE-S3 buckets, not SSE-KMS ones.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            # Object ownership is left to CDK: it depends on whether logs are delivered through a bucket
-            # policy (the feature flag in cdk.json) or the legacy log-delivery ACL.
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-old-access-logs",
-                    expiration=cdk.Duration.days(365),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                )
-            ],
-        )
-
-        self.artifact_bucket: s3.IBucket = s3.Bucket(
-            self,
-            "ArtifactBucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="artifact-bucket/",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-superseded-artifact-versions",
-                    noncurrent_version_expiration=noncurrent_version_retention or cdk.Duration.days(90),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-        )
-
-        self.topic: sns.ITopic = sns.Topic(
-            self,
-            "LifecycleTopic",
-            display_name=f"Model lifecycle: {model_package_group_name}",
-            master_key=self.key,
-            enforce_ssl=True,
-        )
-        if notification_email is not None:
-            self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
-        # CloudWatch alarms publish to the topic; they need the key to encrypt the message.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublishEncrypted",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy "*" means this key
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
-        )
-
+        self.access_log_bucket, self.artifact_bucket = self._buckets(noncurrent_version_retention)
+        self.topic: sns.ITopic = self._topic(model_package_group_name, notification_email)
         group = sagemaker.CfnModelPackageGroup(
             self,
             "Group",
@@ -166,6 +108,73 @@ class ModelRegistry(Construct):
         self.model_package_arn_pattern: str = stack.format_arn(
             service="sagemaker", resource="model-package", resource_name=f"{model_package_group_name}/*"
         )
+
+    def _buckets(self, noncurrent_version_retention: cdk.Duration | None) -> tuple[s3.IBucket, s3.IBucket]:
+        """The artifact bucket (KMS, versioned) and the bucket its server access logs go to."""
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogBucket",
+            # S3 server access logging can only deliver to SSE-S3 buckets, not SSE-KMS ones.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            # Object ownership is left to CDK: it depends on whether logs are delivered through a bucket
+            # policy (the feature flag in cdk.json) or the legacy log-delivery ACL.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-old-access-logs",
+                    expiration=cdk.Duration.days(365),
+                    noncurrent_version_expiration=cdk.Duration.days(30),
+                )
+            ],
+        )
+        artifacts = s3.Bucket(
+            self,
+            "ArtifactBucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="artifact-bucket/",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-superseded-artifact-versions",
+                    noncurrent_version_expiration=noncurrent_version_retention or cdk.Duration.days(90),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                )
+            ],
+        )
+        return access_logs, artifacts
+
+    def _topic(self, group_name: str, notification_email: str | None) -> sns.ITopic:
+        """The lifecycle topic, encrypted with the registry key, which CloudWatch alarms may use."""
+        topic = sns.Topic(
+            self,
+            "LifecycleTopic",
+            display_name=f"Model lifecycle: {group_name}",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if notification_email is not None:
+            topic.add_subscription(subscriptions.EmailSubscription(notification_email))
+        # CloudWatch alarms publish to the topic; they need the key to encrypt the message.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublishEncrypted",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )
+        return topic
 
     @staticmethod
     def _cross_account_policy(group_name: str, account_ids: Sequence[str]) -> dict[str, object] | None:
@@ -257,16 +266,22 @@ class ModelRegistry(Construct):
         self.artifact_bucket.grant_read(grantee)
         return grant
 
-    def grant_register(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Register new versions (pending approval only) and write their artifacts; no approval rights."""
-        grant = iam.Grant.add_to_principal(
+    def grant_register(
+        self,
+        grantee: iam.IGrantable,
+        *,
+        approval_statuses: Sequence[str] = (lifecycle.PENDING,),
+        artifacts_prefix: str = "*",
+    ) -> iam.Grant:
+        """Register new versions with one of ``approval_statuses`` only (pending, by default: no approval
+        rights), and read and write artifacts under ``artifacts_prefix`` of the artifact bucket."""
+        self.artifact_bucket.grant_read_write(grantee, artifacts_prefix)
+        return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:CreateModelPackage"],
             resource_arns=self._registry_resources,
-            conditions={"StringEqualsIfExists": {_APPROVAL_KEY: lifecycle.PENDING}},
+            conditions={"StringEquals": {_APPROVAL_KEY: list(approval_statuses)}},
         )
-        self.artifact_bucket.grant_read_write(grantee)
-        return grant
 
     def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
         """Change a version's approval status and lifecycle stage (what an approver does in Studio)."""

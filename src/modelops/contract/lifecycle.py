@@ -1,8 +1,8 @@
-"""The vocabulary every part of modelops shares: stages, statuses, metadata keys and names.
+"""The lifecycle vocabulary: approval statuses, stages, stage statuses, metadata keys and endpoint tags.
 
 State lives in SageMaker itself (``ModelApprovalStatus`` and ``ModelLifeCycle`` on each package), so the
 registry library, the deployer Lambdas, the pipelines and the embedded AWS must agree on these strings
-exactly. Keep this module dependency-free: the Lambda bundle imports it.
+exactly. The transitions between them are in ``docs/architecture.md`` ("Lifecycle").
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ STAGE_PRODUCTION: Final = "Production"
 STAGE_ARCHIVED: Final = "Archived"
 STAGES: Final = (STAGE_DEVELOPMENT, STAGE_STAGING, STAGE_PRODUCTION, STAGE_ARCHIVED)
 
-# ModelLifeCycle.StageStatus values, per stage (see DESIGN.md "Lifecycle and state").
+# ModelLifeCycle.StageStatus values, per stage (docs/architecture.md, "Lifecycle").
 STATUS_REGISTERED: Final = "Registered"  # Development
 STATUS_DEPLOYING: Final = "Deploying"  # Staging, Production
 STATUS_PASSED: Final = "Passed"  # Staging: verification passed, waiting for the production approval
@@ -52,16 +52,6 @@ PRIMARY_METRIC: Final = "rmse"
 TAG_SERVED_PACKAGE: Final = "modelops:model-package-arn"
 # Tag on an endpoint naming the package it served before the current one, for staging roll-back.
 TAG_PREVIOUS_PACKAGE: Final = "modelops:previous-model-package-arn"
-
-ENVIRONMENTS: Final = ("staging", "production")
-
-
-def endpoint_name(project_name: str, environment: str) -> str:
-    """The endpoint that serves ``environment`` ("staging" or "production") for a project."""
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
-    return f"{project_name}-{environment}"
-
 
 # Deployment records the deployer keeps in CustomerMetadataProperties. The guards need facts that outlive
 # ModelLifeCycle (which only holds the current stage): "passed staging" once the version is set to

@@ -1,0 +1,101 @@
+"""Every name derived from a project, defined once: stacks, pipeline, endpoints, alarms, steps, handlers.
+
+The CDK app creates resources under these names, the deployer and the CLI find them by the same names,
+and the embedded AWS provisions them from the templates, so a name built in two places cannot drift.
+The environment variables through which the deployment stack configures the deployer Lambdas are here too.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_PROJECT_NAME: Final = "modelops"
+DEFAULT_GROUP_NAME: Final = "diabetes-progression"
+
+# The context key of cdk.json that holds the named stages (``modelops.contract.settings``).
+STAGES_CONTEXT_KEY: Final = "modelops:stages"
+
+ENVIRONMENTS: Final = ("staging", "production")
+STACK_ROLES: Final = ("registry", "pipeline", "deployment")
+VARIANT: Final = "AllTraffic"  # the one production variant of every endpoint config the deployer makes
+DATA_CAPTURE_PREFIX: Final = "data-capture"  # artifact bucket prefix of production data capture
+
+
+def stack_name(project_name: str, role: str) -> str:
+    """``<project>-registry``, ``<project>-pipeline`` or ``<project>-deployment``."""
+    if role not in STACK_ROLES:
+        raise ValueError(f"stack role must be one of {', '.join(STACK_ROLES)}; got {role!r}")
+    return f"{project_name}-{role}"
+
+
+def pipeline_name(project_name: str) -> str:
+    """The SageMaker pipeline that trains and registers the project's versions."""
+    return f"{project_name}-training"
+
+
+def local_pipeline_name(project_name: str) -> str:
+    """The pipeline a local run records its execution under when ``pipeline_name`` is not deployed."""
+    return f"{pipeline_name(project_name)}-local"
+
+
+def endpoint_name(project_name: str, environment: str) -> str:
+    """The endpoint that serves ``environment`` ("staging" or "production") for a project."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
+    return f"{project_name}-{environment}"
+
+
+def rollback_alarm_names(endpoint: str) -> tuple[str, str]:
+    """The errors and latency alarms of an endpoint, by name: UpdateEndpoint's auto-rollback names them."""
+    return (f"{endpoint}-5xx-errors", f"{endpoint}-model-latency")
+
+
+# Step names of the training pipeline; a local run records its execution's steps under the same names.
+STEP_PREPROCESS: Final = "Preprocess"
+STEP_TRAIN: Final = "Train"
+STEP_EVALUATE: Final = "Evaluate"
+STEP_GATE: Final = "Gate"
+STEP_REGISTER: Final = "Register"
+STEP_FAIL: Final = "MetricAboveBar"
+
+# The deployer Lambdas: one handler module per event type under HANDLER_PACKAGE, each exporting `handler`.
+HANDLER_PACKAGE: Final = "modelops.deploy.handlers"
+HANDLERS: Final = (
+    "deploy_staging",
+    "verify_staging",
+    "deploy_production",
+    "finalize_production",
+    "notify_rejected",
+)
+DEPLOYER_SERVICE: Final = "modelops-deployer"  # Powertools' service name in every deployer log line
+
+
+def handler_path(handler: str) -> str:
+    """The Lambda ``Handler`` setting of a deployer handler: ``modelops.deploy.handlers.<name>.handler``."""
+    if handler not in HANDLERS:
+        raise ValueError(f"unknown deployer handler {handler!r}; known: {', '.join(HANDLERS)}")
+    return f"{HANDLER_PACKAGE}.{handler}.handler"
+
+
+# Environment variables: how the deployment stack configures the deployer (and the CLI finds the group).
+ENV_PROJECT_NAME: Final = "MODELOPS_PROJECT_NAME"
+ENV_GROUP_NAME: Final = "MODELOPS_MODEL_PACKAGE_GROUP"
+ENV_TOPIC_ARN: Final = "MODELOPS_TOPIC_ARN"
+ENV_EXECUTION_ROLE_ARN: Final = "MODELOPS_EXECUTION_ROLE_ARN"
+ENV_STAGING_ENDPOINT: Final = "MODELOPS_STAGING_ENDPOINT"
+ENV_PRODUCTION_ENDPOINT: Final = "MODELOPS_PRODUCTION_ENDPOINT"
+ENV_STAGING_INSTANCE_TYPE: Final = "MODELOPS_STAGING_INSTANCE_TYPE"
+ENV_STAGING_SERVERLESS: Final = "MODELOPS_STAGING_SERVERLESS"
+ENV_STAGING_TRAFFIC_SHIFTING: Final = "MODELOPS_STAGING_TRAFFIC_SHIFTING"
+ENV_PRODUCTION_INSTANCE_TYPE: Final = "MODELOPS_PRODUCTION_INSTANCE_TYPE"
+ENV_PRODUCTION_INSTANCE_COUNT: Final = "MODELOPS_PRODUCTION_INSTANCE_COUNT"
+ENV_PRODUCTION_TRAFFIC_SHIFTING: Final = "MODELOPS_PRODUCTION_TRAFFIC_SHIFTING"
+ENV_ROLLBACK_ALARMS: Final = "MODELOPS_ROLLBACK_ALARMS"  # comma-separated CloudWatch alarm names
+ENV_DATA_CAPTURE_URI: Final = "MODELOPS_DATA_CAPTURE_S3_URI"  # empty: no data capture
+ENV_DATA_CAPTURE_KMS_KEY: Final = "MODELOPS_DATA_CAPTURE_KMS_KEY_ARN"
+ENV_LATENCY_BUDGET_MS: Final = "MODELOPS_LATENCY_BUDGET_MS"
+ENV_CHAMPION_TOLERANCE: Final = "MODELOPS_CHAMPION_TOLERANCE"
+# The CLI's own: the project whose endpoints `modelops status` reads (the deployer's is ENV_PROJECT_NAME),
+# and the artifact bucket of `modelops local run-pipeline`.
+ENV_CLI_PROJECT: Final = "MODELOPS_PROJECT"
+ENV_ARTIFACT_BUCKET: Final = "MODELOPS_ARTIFACT_BUCKET"

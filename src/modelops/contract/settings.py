@@ -1,0 +1,254 @@
+"""Typed, frozen settings of a stage, their validation, and the named stages a platform team edits.
+
+Stage differences are keyword arguments of one dataclass. The named stages (``default``, ``dev``,
+``prod``, ...) are data, not code: they live in ``cdk.json``'s context under ``modelops:stages`` (the CDK
+convention), each a map of the settings it changes from the defaults, and are read alike by ``infra/``
+(``cdk synth -c stage=NAME``) and by the CLI (``modelops local run-pipeline --stage NAME``). ``default``
+needs no entry. Every value is validated here, before any construct exists or any call is made, so a bad
+setting stops with one line naming the setting and what it accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from modelops.contract.names import DEFAULT_GROUP_NAME, DEFAULT_PROJECT_NAME, STAGES_CONTEXT_KEY
+
+TrafficShifting = Literal["canary", "linear", "all-at-once"]
+TRAFFIC_SHIFTING_MODES: Final[tuple[str, ...]] = ("canary", "linear", "all-at-once")
+
+GROUP_NAME_PATTERN: Final = re.compile(
+    r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+)  # SageMaker's ModelPackageGroupName
+INSTANCE_TYPE_PATTERN: Final = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SM_PROJECT_ID = re.compile(r"^p-[a-z0-9]{12}$")
+_SM_PROJECT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+_INSTANCE_SETTINGS = (
+    "training_instance_type",
+    "processing_instance_type",
+    "staging_instance_type",
+    "production_instance_type",
+)
+
+
+class SettingsError(ValueError):
+    """A stage setting has a value SageMaker, IAM or this project would reject, or is missing."""
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """Everything that differs between stages. Defaults describe the single-account setup."""
+
+    stage: str = "default"
+    project_name: str = DEFAULT_PROJECT_NAME
+    model_package_group_name: str = DEFAULT_GROUP_NAME
+    training_instance_type: str = "ml.m5.large"
+    processing_instance_type: str = "ml.m5.large"
+    staging_instance_type: str = "ml.m5.large"
+    production_instance_type: str = "ml.m5.large"
+    production_instance_count: int = 2
+    notification_email: str | None = None
+    reader_account_ids: tuple[str, ...] = ()
+    sagemaker_project_name: str | None = None
+    sagemaker_project_id: str | None = None
+    # Deployment behaviour (used by the deployment stack).
+    staging_traffic_shifting: TrafficShifting = "all-at-once"
+    production_traffic_shifting: TrafficShifting = "canary"
+    staging_serverless: bool = False
+    production_data_capture: bool = False
+    verification_latency_budget_ms: int = 500
+    champion_tolerance: float = 0.05  # a challenger's primary metric may be worse by at most this fraction
+    metric_threshold: float = (
+        70.0  # the training pipeline's gate on the primary metric (RMSE; lower is better)
+    )
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._check_names()
+        self._check_capacity()
+        self._check_sagemaker_project()
+        self._check_deployment()
+
+    def _check_names(self) -> None:
+        _check(
+            _PROJECT_NAME.match(self.project_name),
+            "project_name",
+            self.project_name,
+            "3-32 lower-case letters, digits and hyphens, starting with a letter",
+        )
+        _check(
+            GROUP_NAME_PATTERN.match(self.model_package_group_name),
+            "model_package_group_name",
+            self.model_package_group_name,
+            "1-63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule)",
+        )
+        if self.notification_email is not None:
+            _check(
+                _EMAIL.match(self.notification_email),
+                "notification_email",
+                self.notification_email,
+                "an e-mail address such as ml-approvers@example.com",
+            )
+        for account in self.reader_account_ids:
+            _check(_ACCOUNT_ID.match(account), "reader_account_ids", account, "12-digit AWS account IDs")
+
+    def _check_capacity(self) -> None:
+        for name in _INSTANCE_SETTINGS:
+            value = getattr(self, name)
+            _check(
+                INSTANCE_TYPE_PATTERN.match(value),
+                name,
+                value,
+                "a SageMaker instance type such as ml.m5.large",
+            )
+        _check(
+            1 <= self.production_instance_count <= 20,
+            "production_instance_count",
+            str(self.production_instance_count),
+            "an integer from 1 to 20",
+        )
+
+    def _check_sagemaker_project(self) -> None:
+        if (self.sagemaker_project_name is None) != (self.sagemaker_project_id is None):
+            raise SettingsError(
+                "sagemaker_project_name and sagemaker_project_id must be set together "
+                "(Studio lists resources under a project only with both tags)"
+            )
+        if self.sagemaker_project_name is not None:
+            _check(
+                _SM_PROJECT_NAME.match(self.sagemaker_project_name),
+                "sagemaker_project_name",
+                self.sagemaker_project_name,
+                "1-32 letters, digits and hyphens",
+            )
+        if self.sagemaker_project_id is not None:
+            _check(
+                _SM_PROJECT_ID.match(self.sagemaker_project_id),
+                "sagemaker_project_id",
+                self.sagemaker_project_id,
+                "'p-' followed by 12 lower-case letters or digits",
+            )
+
+    def _check_deployment(self) -> None:
+        for name in ("staging_traffic_shifting", "production_traffic_shifting"):
+            value = getattr(self, name)
+            _check(value in TRAFFIC_SHIFTING_MODES, name, value, ", ".join(TRAFFIC_SHIFTING_MODES))
+        _check(
+            10 <= self.verification_latency_budget_ms <= 60_000,
+            "verification_latency_budget_ms",
+            str(self.verification_latency_budget_ms),
+            "milliseconds from 10 to 60000",
+        )
+        _check(
+            0.0 <= self.champion_tolerance <= 1.0,
+            "champion_tolerance",
+            str(self.champion_tolerance),
+            "a fraction from 0.0 to 1.0",
+        )
+        _check(self.metric_threshold > 0, "metric_threshold", str(self.metric_threshold), "a positive number")
+
+    @property
+    def sagemaker_project_tags(self) -> dict[str, str]:
+        """The tags that make Studio list a resource under the configured SageMaker project."""
+        if self.sagemaker_project_name is None or self.sagemaker_project_id is None:
+            return {}
+        return {
+            "sagemaker:project-name": self.sagemaker_project_name,
+            "sagemaker:project-id": self.sagemaker_project_id,
+        }
+
+    @property
+    def resource_tags(self) -> dict[str, str]:
+        """Tags applied to every taggable resource of every stack."""
+        return {"modelops:project": self.project_name, "modelops:stage": self.stage, **self.tags}
+
+
+def _check(ok: object, setting: str, value: str, allowed: str) -> None:
+    if not ok:
+        raise SettingsError(f"invalid {setting} {value!r}: expected {allowed}")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(StageSettings)}
+# Settings a user may override one by one (``-c name=value``) on top of the chosen stage.
+OVERRIDABLE: Final = tuple(name for name in _FIELDS if name not in ("stage", "tags"))
+
+
+def named_stages(stages: Mapping[str, Any] | None) -> dict[str, StageSettings]:
+    """The named stages of a ``modelops:stages`` context value; ``default`` is there even when absent."""
+    if stages is not None and not isinstance(stages, Mapping):
+        raise SettingsError(f"{STAGES_CONTEXT_KEY} must map stage names to settings; got {stages!r}")
+    named = {"default": StageSettings()}
+    for name, values in (stages or {}).items():
+        if not isinstance(values, Mapping):
+            raise SettingsError(f"stage {name!r} in {STAGES_CONTEXT_KEY} must be a map of settings")
+        named[name] = _with(StageSettings(stage=name), values, f"stage {name!r}")
+    return named
+
+
+def settings_for(stage: str | None, stages: Mapping[str, Any] | None = None) -> StageSettings:
+    """The settings of a named stage of ``stages`` (a ``modelops:stages`` value); ``None`` is ``default``."""
+    named = named_stages(stages)
+    name = stage or "default"
+    if name not in named:
+        raise SettingsError(f"invalid stage {name!r}: expected one of {', '.join(sorted(named))}")
+    return named[name]
+
+
+def settings_from_context(context: Mapping[str, Any]) -> StageSettings:
+    """The settings a CDK context selects: ``stage`` among ``modelops:stages``, then per-setting overrides."""
+    settings = settings_for(context.get("stage"), context.get(STAGES_CONTEXT_KEY))
+    overrides = {name: context[name] for name in OVERRIDABLE if context.get(name) is not None}
+    return _with(settings, overrides, "context") if overrides else settings
+
+
+def read_stages(cdk_json: Path) -> dict[str, Any] | None:
+    """The ``modelops:stages`` context of a ``cdk.json``; None when the file is absent."""
+    if not cdk_json.is_file():
+        return None
+    try:
+        context = json.loads(cdk_json.read_text()).get("context", {})
+    except (ValueError, AttributeError) as error:
+        raise SettingsError(f"{cdk_json} is not a cdk.json ({error})") from None
+    stages = context.get(STAGES_CONTEXT_KEY)
+    return dict(stages) if isinstance(stages, Mapping) else stages
+
+
+def _with(settings: StageSettings, values: Mapping[str, Any], where: str) -> StageSettings:
+    unknown = sorted(set(values) - set(OVERRIDABLE) - {"tags"})
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown settings {', '.join(unknown)}; known: {', '.join(OVERRIDABLE)}"
+        )
+    changes = {name: _coerce(name, _FIELDS[name].type, raw) for name, raw in values.items()}
+    return dataclasses.replace(settings, **changes)
+
+
+def _coerce(name: str, annotation: Any, raw: Any) -> Any:
+    """A context value as the setting's type: context from ``-c`` is text, from cdk.json it is JSON."""
+    text = str(annotation)
+    if isinstance(raw, list) and "tuple" in text:
+        return tuple(str(item) for item in raw)
+    if not isinstance(raw, str):
+        return raw
+    if "tuple" in text:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if text.startswith(("int", "float")):
+        kind, what = (int, "an integer") if text.startswith("int") else (float, "a number")
+        try:
+            return kind(raw)
+        except ValueError:
+            raise SettingsError(f"invalid {name} {raw!r}: expected {what}") from None
+    if text.startswith("bool"):
+        if raw.lower() not in ("true", "false"):
+            raise SettingsError(f"invalid {name} {raw!r}: expected true or false")
+        return raw.lower() == "true"
+    return raw
