@@ -8,13 +8,11 @@ Heavy imports (boto3, the embedded AWS) happen inside commands so ``modelops --h
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from modelops.cli_group import F, MainGroup, handled
 from modelops.contract import lifecycle, names
 
 if TYPE_CHECKING:
@@ -24,113 +22,6 @@ DEFAULT_GROUP = names.DEFAULT_GROUP_NAME
 DEFAULT_PROJECT = names.DEFAULT_PROJECT_NAME
 GROUP_ENV = names.ENV_GROUP_NAME
 PROJECT_ENV = names.ENV_CLI_PROJECT
-
-# Subgroups owned by other modules, imported only when used: name -> (module, attribute, short help).
-LAZY_GROUPS = {
-    "local": (
-        "modelops.local.commands",
-        "local",
-        "Run the embedded AWS (moto plus modelops' patches) on this machine.",
-    ),
-}
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Main(click.Group):
-    """The ``modelops`` group: lazy subgroups and one-line errors with the documented exit status."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *LAZY_GROUPS])
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_GROUPS and name not in self.commands:
-            module_name, attribute, _ = LAZY_GROUPS[name]
-            try:
-                module = __import__(module_name, fromlist=[attribute])
-            except ImportError as error:
-                if (error.name or "").startswith("modelops"):
-                    raise click.ClickException(
-                        f"'modelops {name}' is not part of this installation ({error.name} is missing)"
-                    ) from None
-                raise click.ClickException(
-                    f"'modelops {name}' needs the embedded AWS ({error.name} is not installed); "
-                    "install it with: pip install 'modelops[local]'"
-                ) from None
-            command: click.Command = getattr(module, attribute)
-            return command
-        return super().get_command(ctx, name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Listing must not import the lazy groups: their help text is kept here instead.
-        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in LAZY_GROUPS and name not in self.commands:
-                rows.append((name, LAZY_GROUPS[name][2]))
-            elif (command := self.commands.get(name)) is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    # Click's own standalone mode prints usage errors on three lines; this keeps every error to one.
-    def main(  # type: ignore[override]
-        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
-    ) -> Any:
-        extra.pop("standalone_mode", None)
-        try:
-            code = super().main(args, prog_name, standalone_mode=False, **extra)
-        except click.UsageError as error:
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            _fail(f"{error.format_message()}{where}", 2)
-        except click.ClickException as error:
-            _fail(error.format_message(), error.exit_code)
-        except click.Abort:
-            _fail("aborted", 1)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {' '.join(message.split())}", err=True)
-    sys.exit(code)
-
-
-def _handled(function: F) -> F:
-    """Turn library and AWS errors into click errors: usage problems exit 2, failed operations exit 1."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
-
-        from modelops.registry import (
-            InvalidMetadataError,
-            MalformedReferenceError,
-            ReasonRequiredError,
-            RegistryError,
-        )
-
-        try:
-            return function(*args, **kwargs)
-        except (MalformedReferenceError, ReasonRequiredError, InvalidMetadataError) as error:
-            raise click.UsageError(str(error)) from None
-        except RegistryError as error:
-            raise click.ClickException(str(error)) from None
-        except NoRegionError:
-            raise click.ClickException("no AWS region: pass --region or set AWS_DEFAULT_REGION") from None
-        except NoCredentialsError:
-            raise click.ClickException(
-                "no AWS credentials: configure the default chain (aws configure, AWS_PROFILE, a role), or "
-                "point AWS_ENDPOINT_URL at the embedded AWS (modelops local up)"
-            ) from None
-        except ClientError as error:
-            detail = error.response.get("Error", {})
-            raise click.ClickException(
-                f"AWS refused {error.operation_name}: {detail.get('Code')}: {detail.get('Message')}"
-            ) from None
-        except BotoCoreError as error:
-            raise click.ClickException(f"AWS call failed: {error}") from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _registry_options(function: F) -> F:
@@ -198,7 +89,9 @@ def _pairs(values: tuple[str, ...], option: str, example: str) -> dict[str, str]
     return pairs
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(
+    cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
 @click.version_option(package_name="modelops")
 def main() -> None:
     """Versions, stages and deployments of a SageMaker model registry.
@@ -216,7 +109,7 @@ def main() -> None:
 @click.option("--min", "minimum", multiple=True, metavar="METRIC=N", help="Lower bound on a metric.")
 @click.option("--max", "maximum", multiple=True, metavar="METRIC=N", help="Upper bound on a metric.")
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many (newest first).")
-@_handled
+@handled
 def versions(
     group: str,
     region: str | None,
@@ -252,7 +145,7 @@ def versions(
 @click.option("--property", "properties", multiple=True, metavar="KEY=V", help="Other metadata (repeat).")
 @click.option("--description", help="Shown next to the version in Studio.")
 @_registry_options
-@_handled
+@handled
 def register(
     image: str,
     model_data_url: str,
@@ -287,7 +180,7 @@ def register(
 @main.command()
 @click.argument("reference")
 @_registry_options
-@_handled
+@handled
 def show(reference: str, group: str, region: str | None, as_json: bool) -> None:
     """Show one version: approval, stage, metrics, hyperparameters, provenance."""
     from modelops import cli_format
@@ -300,7 +193,7 @@ def show(reference: str, group: str, region: str | None, as_json: bool) -> None:
 @click.argument("a")
 @click.argument("b")
 @_registry_options
-@_handled
+@handled
 def diff(a: str, b: str, group: str, region: str | None, as_json: bool) -> None:
     """Compare version B with version A: metrics (with deltas), hyperparameters, data, code, image, stage."""
     from modelops import cli_format
@@ -314,7 +207,7 @@ def diff(a: str, b: str, group: str, region: str | None, as_json: bool) -> None:
 @click.option("--reason", required=True, help="Why (kept as the ApprovalDescription).")
 @click.option("--override", is_flag=True, help="Approve a version that was rejected.")
 @_registry_options
-@_handled
+@handled
 def approve(
     reference: str, reason: str, override: bool, group: str, region: str | None, as_json: bool
 ) -> None:
@@ -329,7 +222,7 @@ def approve(
 @click.argument("reference")
 @click.option("--reason", required=True, help="Why (kept as the ApprovalDescription).")
 @_registry_options
-@_handled
+@handled
 def reject(reference: str, reason: str, group: str, region: str | None, as_json: bool) -> None:
     """Reject a version."""
     registry = _registry(group, region, reference)
@@ -342,7 +235,7 @@ def reject(reference: str, reason: str, group: str, region: str | None, as_json:
 @click.argument("reference")
 @click.option("--reason", required=True, help="Why (kept as the StageDescription).")
 @_registry_options
-@_handled
+@handled
 def promote(reference: str, reason: str, group: str, region: str | None, as_json: bool) -> None:
     """Ask for production: a version that passed staging becomes Production/Approved."""
     after = _registry(group, region, reference).promote_version(reference, reason)
@@ -357,7 +250,7 @@ def promote(reference: str, reason: str, group: str, region: str | None, as_json
 @click.option("--reason", required=True, help="Why (kept as the StageDescription).")
 @click.option("--to", "to", default=None, help="A retired version to go back to (default: the previous one).")
 @_registry_options
-@_handled
+@handled
 def rollback(reason: str, to: str | None, group: str, region: str | None, as_json: bool) -> None:
     """Redeploy the previous production version (or --to one)."""
     target = _registry(group, region, to).rollback(reason, to=to)
@@ -371,7 +264,7 @@ def rollback(reason: str, to: str | None, group: str, region: str | None, as_jso
 @main.command()
 @click.argument("reference", required=False)
 @_registry_options
-@_handled
+@handled
 def history(reference: str | None, group: str, region: str | None, as_json: bool) -> None:
     """Who registered, approved and moved versions, when and why (one version, or all)."""
     from modelops import cli_format
@@ -383,7 +276,7 @@ def history(reference: str | None, group: str, region: str | None, as_json: bool
 @main.command()
 @click.argument("reference")
 @_registry_options
-@_handled
+@handled
 def resolve(reference: str, group: str, region: str | None, as_json: bool) -> None:
     """Print the model package ARN a reference names."""
     arn = _registry(group, region, reference).resolve(reference)
@@ -399,7 +292,7 @@ def resolve(reference: str, group: str, region: str | None, as_json: bool) -> No
     help=f"Project name; endpoints are <project>-staging and <project>-production (env {PROJECT_ENV}).",
 )
 @_registry_options
-@_handled
+@handled
 def status(project: str, group: str, region: str | None, as_json: bool) -> None:
     """What each endpoint serves next to what the registry says, with drift flagged."""
     from modelops import cli_format

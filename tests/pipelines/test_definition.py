@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from modelops.contract import lifecycle
+from modelops.contract.registration import Registration, metric_text, registration_request
 from modelops.contract.settings import SettingsError, StageSettings
-from modelops.contract.training import SERVING_ENVIRONMENT
+from modelops.contract.training import HYPERPARAMETERS, METRICS, RANDOM_STATE, SERVING_ENVIRONMENT
 from pipelines.training import PipelineDefinitionError, StepCode, build_definition
 
 ROLE = "arn:aws:iam::111122223333:role/pipeline"
@@ -225,3 +226,43 @@ def test_bad_stage_settings_stop_before_a_definition_is_built(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         StageSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def test_the_register_step_records_the_keys_of_the_one_registration_request(
+    definition: dict[str, Any],
+) -> None:
+    """The SDK's ModelStep and ``registration_request`` (library, CLI, local runner) write the same keys."""
+    args = _steps(definition)["Register"]["Arguments"]
+    request = registration_request(
+        Registration(
+            group_name=StageSettings().model_package_group_name,
+            image="141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3",
+            model_data_url=f"s3://{BUCKET}/pipelines/x/model/model.tar.gz",
+            environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": "eu-west-1"},
+            code_commit="0123abc",
+            data_version="sha256:00",
+            pipeline_execution="arn:aws:sagemaker:eu-west-1:111122223333:pipeline/p/execution/e",
+            training_job="pipelines-e-train",
+            sample_payload_uri=f"s3://{BUCKET}/samples.json",
+            evaluation_uri=f"s3://{BUCKET}/evaluation.json",
+            hyperparameters={
+                **{name: default for name, (default, _low, _high) in HYPERPARAMETERS.items()},
+                "random_state": RANDOM_STATE,
+            },
+            metrics={name: 1.0 for name in METRICS},
+        )
+    )
+    assert set(request["CustomerMetadataProperties"]) == set(args["CustomerMetadataProperties"])
+    spec, sdk_spec = request["InferenceSpecification"], args["InferenceSpecification"]
+    assert spec["SupportedContentTypes"] == sdk_spec["SupportedContentTypes"]
+    assert spec["SupportedResponseMIMETypes"] == sdk_spec["SupportedResponseMIMETypes"]
+    assert spec["Containers"][0]["Environment"] == sdk_spec["Containers"][0]["Environment"]
+    assert set(request["ModelMetrics"]["ModelQuality"]["Statistics"]) == set(
+        args["ModelMetrics"]["ModelQuality"]["Statistics"]
+    )
+    assert set(request["MetadataProperties"]) <= set(args["MetadataProperties"])
+
+
+def test_one_metric_format_reads_back_as_the_same_float() -> None:
+    for value in (53.81, 0.1 + 0.2, 1e-7, 12345.678901234):
+        assert float(metric_text("rmse", value)) == value

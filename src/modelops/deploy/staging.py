@@ -27,7 +27,7 @@ def awaits_staging(package: PackageVersion) -> bool:
 
     A version refused or superseded on staging stays Approved at Staging/Failed without the rejection
     mark, so the events our own records emit never redeploy it. The deploy_staging rule
-    (``infra.constructs.approval_deployer``) routes only these stages, so keep the two in step.
+    (``infra.constructs.deployer_routes``) routes only these stages, so keep the two in step.
     """
     fresh = package.stage in (None, lc.STAGE_DEVELOPMENT)
     rejected_before = lc.META_REJECTION_NOTIFIED in package.metadata
