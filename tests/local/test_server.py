@@ -122,7 +122,7 @@ def test_local_up_prints_the_endpoint_to_export_and_stops_cleanly(stop: signal.S
 
 
 def test_invoke_endpoint_over_loopback_runs_the_model_from_the_emulators_s3(server: LocalServer) -> None:
-    from tests.local.test_endpoint_gaps import ROLE, artifact
+    from tests.local.patches.test_endpoints import ROLE, artifact
 
     client(server, "s3").create_bucket(Bucket="models")
     client(server, "s3").put_object(Bucket="models", Key="m.tar.gz", Body=artifact(5.0))

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from modelops.local.endpoint_clock import LOCK
 from modelops.local.events import Event
+from modelops.local.lock import LOCK
 from modelops.local.provision import Function, Rule
 
 DeliveryMode = Literal["once", "duplicated", "reordered"]

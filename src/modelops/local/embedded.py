@@ -1,4 +1,4 @@
-"""The embedded AWS, in-process: moto with the SageMaker gaps filled, provisioned from ``cdk.out``.
+"""The embedded AWS, in-process: moto with the patches applied, provisioned from ``cdk.out``.
 
     with embedded_aws(Path("cdk.out")) as aws:
         sm = aws.client("sagemaker")
@@ -6,7 +6,9 @@
         aws.settle()             # endpoint transitions run, handlers react, until nothing is left to do
         aws.output("ArtifactBucketName")
 
-Only one embedded AWS runs per process at a time (moto's backends are process-wide).
+Only one embedded AWS runs per process at a time (moto's backends are process-wide). The patches
+(``modelops.local.patches``) are applied when it starts and undone when it stops: outside the block moto is
+moto again.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from modelops.local.clock import CLOCK, Clock
 from modelops.local.dispatcher import DeliveryMode, Dispatcher
-from modelops.local.endpoint_clock import CLOCK, FAULTS, EndpointClock, Faults
+from modelops.local.faults import FAULTS, Faults
 from modelops.local.provision import Provisioned
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -48,16 +51,6 @@ class OutputNotFound(KeyError):
 _active = False
 
 
-def apply_patches() -> None:
-    """Install every patch on moto (idempotent). Importing the patch modules imports moto's SageMaker."""
-    from modelops.local import endpoint_gaps, eventbridge_gaps, pipeline_execution_gaps, sagemaker_gaps
-
-    sagemaker_gaps.apply()
-    endpoint_gaps.apply()
-    eventbridge_gaps.apply()
-    pipeline_execution_gaps.apply()
-
-
 @dataclass
 class EmbeddedAWS:
     region: str
@@ -66,7 +59,7 @@ class EmbeddedAWS:
     provisioned: Provisioned
     endpoint_url: str | None = None  # set when serving over HTTP
     faults: Faults = FAULTS
-    clock: EndpointClock = CLOCK
+    clock: Clock = CLOCK
 
     @property
     def outputs(self) -> dict[str, dict[str, Any]]:
@@ -124,15 +117,32 @@ def start(
     delivery: DeliveryMode,
     base_environment: dict[str, str] | None = None,
 ) -> EmbeddedAWS:
-    """Patch moto, provision from the templates and wire the dispatcher (moto must be active already)."""
+    """Patch moto, provision from the templates and wire the dispatcher (moto must be active already).
+
+    If provisioning fails, the patches are undone before the error propagates.
+    """
     from modelops.local import events
+    from modelops.local.patches import registry
+
+    registry().apply()
+    try:
+        CLOCK.clear()
+        CLOCK.delay_seconds = endpoint_delay_seconds
+        FAULTS.clear()
+        aws = _provisioned(cdk_out, region, delivery, base_environment)
+    except BaseException:
+        registry().undo()
+        raise
+    events.add_listener(aws.dispatcher.enqueue)
+    return aws
+
+
+def _provisioned(
+    cdk_out: Path | None, region: str, delivery: DeliveryMode, base_environment: dict[str, str] | None
+) -> EmbeddedAWS:
     from modelops.local.provision import provision
     from modelops.local.templates import load_stacks
 
-    apply_patches()
-    CLOCK.clear()
-    CLOCK.delay_seconds = endpoint_delay_seconds
-    FAULTS.clear()
     stacks = load_stacks(cdk_out) if cdk_out is not None and cdk_out.is_dir() else []
     provisioned = provision(stacks, ACCOUNT_ID, region)
     dispatcher = Dispatcher(
@@ -142,16 +152,18 @@ def start(
         mode=delivery,
         base_environment=base_environment,
     )
-    events.add_listener(dispatcher.enqueue)
     return EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
 
 
 def stop(aws: EmbeddedAWS) -> None:
+    """Disconnect the dispatcher, forget pending transitions and faults, and undo every patch."""
     from modelops.local import events
+    from modelops.local.patches import registry
 
     events.remove_listener(aws.dispatcher.enqueue)
     CLOCK.clear()
     FAULTS.clear()
+    registry().undo()
 
 
 @contextmanager

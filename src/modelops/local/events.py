@@ -1,7 +1,7 @@
 """The events SageMaker sends to EventBridge, emitted by the embedded AWS.
 
-moto emits no SageMaker events. The patches in ``sagemaker_gaps``/``endpoint_gaps`` call :func:`emit` on every
-model package create/update and every endpoint status change; :func:`emit` builds the EventBridge envelope
+moto emits no SageMaker events. The ``model_packages`` and ``endpoints`` patches (``modelops.local.patches``)
+call :func:`emit` on every model package create/update and every endpoint status change; :func:`emit` builds the EventBridge envelope
 (``version, id, detail-type, source, account, time, region, resources, detail``), delivers it to the targets of
 the matching rules on moto's default event bus (SQS, SNS, CloudWatch Logs: what the emulator can hold) and hands
 it to the listeners (the dispatcher, which plays the Lambda targets).
@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from modelops.contract.events import ENDPOINT_STATE_CHANGE, SOURCE
 from modelops.contract.events import PACKAGE_STATE_CHANGE as MODEL_PACKAGE_STATE_CHANGE
-from modelops.local.endpoint_clock import LOCK
+from modelops.local.lock import LOCK
 
 __all__ = ["ENDPOINT_STATE_CHANGE", "MODEL_PACKAGE_STATE_CHANGE", "SOURCE", "emit", "envelope"]
 

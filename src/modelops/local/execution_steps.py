@@ -1,7 +1,7 @@
 """The steps of a local pipeline run, timed and recorded as ``ListPipelineExecutionSteps`` shows them.
 
 ``modelops local run-pipeline`` runs the step scripts itself, so it also tells the emulator what each step
-did (``pipeline_execution_gaps.record_execution`` picks the in-process backend or the local server's route)
+did (``execution_recorder.record_execution`` picks the in-process backend or the local server's route)
 and how the execution ended. The step names are those of ``pipelines/training.py``'s definition.
 """
 
@@ -22,6 +22,7 @@ from modelops.contract.names import (
     STEP_REGISTER,
     STEP_TRAIN,
 )
+from modelops.local.execution_recorder import RecordingError, record_execution
 
 __all__ = [
     "STEP_EVALUATE",
@@ -69,9 +70,6 @@ class StepLog:
 
     def record(self, sagemaker_client: Any, status: str, failure_reason: str | None = None) -> None:
         """Record the steps and the execution's end where the client points (nothing on a real account)."""
-        # Imported here: it brings moto, which a run against a real account never needs.
-        from modelops.local.pipeline_execution_gaps import RecordingError, record_execution
-
         try:
             record_execution(sagemaker_client, self.execution_arn, self.records, status, failure_reason)
         except RecordingError as error:

@@ -7,7 +7,7 @@ continuously. The handlers run in this process too, their clients pointed at the
 The synthesized stacks are also registered with the emulator's CloudFormation (outputs only), so code that
 reads a deployed stack's outputs (``describe_stacks``) finds them as it would after ``cdk deploy``.
 Besides the AWS APIs it answers one emulator-only route, ``POST /modelops-api/pipeline-execution-steps``,
-through which a local pipeline run in another process records its steps (``pipeline_execution_gaps``).
+through which a local pipeline run in another process records its steps (``execution_route``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class LocalServer:
         )
         from werkzeug.serving import make_server
 
-        from modelops.local.pipeline_execution_gaps import wsgi_route
+        from modelops.local.execution_route import wsgi_route
 
         try:
             # Built here, not in the serving thread, so a taken port fails now with a clear error.

@@ -1,7 +1,9 @@
-"""EventBridge's TestEventPattern, which moto 5.2.5 leaves as a stub (it answers nothing).
+"""The ``event_patterns`` patch: EventBridge's TestEventPattern, which moto 5.2.5 leaves as a stub.
 
-Filled with moto's own pattern matcher, the one the dispatcher and the default bus use, so a pattern can be
-checked against a documented event (``tests/events/``) through the API exactly as against AWS.
+As the EventBridge API reference documents TestEventPattern: it "tests whether the specified event pattern
+matches the provided event", and the event must carry the mandatory envelope fields. Filled with moto's own
+pattern matcher, the one the dispatcher and the default bus use, so a pattern can be checked against a
+documented event (``tests/events/``) through the API exactly as against AWS.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from moto.events.exceptions import InvalidEventPatternException, ValidationExcep
 from moto.events.models import EventPattern
 from moto.events.responses import EventsHandler
 
-NATIVE: dict[str, Any] = {"response.test_event_pattern": vars(EventsHandler)["test_event_pattern"]}
+from modelops.local.patches.patch import Patch, PatchGroup
 
-# The envelope fields TestEventPattern requires of the event (EventBridge API reference).
+# The envelope fields TestEventPattern requires of the event. The reference also lists ``resources``, which is
+# not checked here yet (issue 14).
 _REQUIRED = ("id", "account", "source", "time", "region", "detail-type")
 
 
@@ -46,6 +49,10 @@ def _test_event_pattern_response(self: Any) -> tuple[str, dict[str, Any]]:
     return json.dumps({"Result": result}), self.response_headers
 
 
-def apply() -> None:
-    """Install the patch (idempotent)."""
-    setattr(EventsHandler, "test_event_pattern", _test_event_pattern_response)  # noqa: B010
+GROUP = PatchGroup(
+    name="event_patterns",
+    behaviour="TestEventPattern answers whether a pattern matches an event, with moto's own matcher",
+    operations=("TestEventPattern",),
+    references=("https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html",),
+    build=lambda: [Patch(EventsHandler, "test_event_pattern", _test_event_pattern_response)],
+)

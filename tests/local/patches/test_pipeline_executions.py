@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from modelops.local.embedded import EmbeddedAWS
-from modelops.local.pipeline_execution_gaps import RecordingError, record_execution
+from modelops.local.execution_recorder import RecordingError, record_execution
 from modelops.local.server import LocalServer
 
 PIPELINE = "steps-pipeline"

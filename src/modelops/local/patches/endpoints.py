@@ -1,51 +1,41 @@
-"""Endpoint gaps of moto 5.2.5, filled as the SageMaker API reference documents them.
+"""The ``endpoints`` patch: endpoints that take time to change, updates, failures, and their events.
 
-moto makes an endpoint ``InService`` at once, has no ``UpdateEndpoint``, emits no events, and answers
-``InvokeEndpoint`` with canned data. Here: ``CreateEndpoint`` goes ``Creating`` -> ``InService`` (or ``Failed``
-when the fault switch is armed); ``UpdateEndpoint`` (``DeploymentConfig``, ``RetainAllVariantProperties``,
-``ExcludeRetainedVariantProperties``, ``RetainDeploymentConfig``) goes ``Updating`` -> ``InService`` on the new
-config, or ``Updating`` -> ``RollingBack`` -> ``InService`` on the old one with ``FailureReason`` set when it
-fails (SageMaker's documented behaviour for a failed update); every status emits "SageMaker Endpoint State
-Change"; ``InvokeEndpoint`` runs the served model through ``modelops.local.inference.run_inference``.
+As the SageMaker API reference documents CreateEndpoint, UpdateEndpoint and DescribeEndpoint: a new endpoint
+is ``Creating`` until it is ``InService`` (or ``Failed``, with ``FailureReason``); "when SageMaker receives
+the [UpdateEndpoint] request, it sets the endpoint status to Updating. After updating the endpoint, it sets
+the status to InService", serving the old configuration meanwhile; ``DeploymentConfig``,
+``RetainAllVariantProperties``, ``ExcludeRetainedVariantProperties`` and ``RetainDeploymentConfig`` are
+honoured; a name already in use is refused. Every status emits "SageMaker Endpoint State Change" (developer
+guide, "Events that Amazon SageMaker sends to Amazon EventBridge").
 
-Transitions are scheduled on ``endpoint_clock.CLOCK`` and run when due, at the next SageMaker API call or
-``settle``. Every API call also passes the throttle switch.
+A failed update passes through ``RollingBack`` before ``InService`` on the old configuration with
+``FailureReason`` set. The reference reserves ``RollingBack`` for autoscaling updates; issue 14 tracks it.
+
+moto 5.2.5 makes an endpoint ``InService`` at once, overwrites an endpoint of the same name, has no
+``UpdateEndpoint`` and emits no events. Transitions are scheduled on the embedded AWS's clock
+(``modelops.local.clock``) and run when due; the failure switch is ``modelops.local.faults``.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult, BaseResponse
+from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend, sagemaker_backends
+from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
-from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from modelops.local import events, invoke
-from modelops.local.endpoint_clock import CLOCK, FAULTS
-
-NATIVE: dict[str, Any] = {
-    "backend.create_endpoint": vars(SageMakerModelBackend)["create_endpoint"],
-    "backend.update_endpoint": vars(SageMakerModelBackend).get("update_endpoint"),
-    "response.update_endpoint": vars(SageMakerResponse).get("update_endpoint"),
-    "runtime.invoke_endpoint": vars(SageMakerRuntimeResponse)["invoke_endpoint"],
-    "BaseResponse.call_action": vars(BaseResponse)["call_action"],
-}
+from modelops.local.clock import CLOCK
+from modelops.local.faults import FAULTS
+from modelops.local.patches.patch import Patch, PatchGroup
 
 _TRAFFIC_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")
 _RETAINABLE = {
     "DesiredInstanceCount": ("CurrentInstanceCount", "DesiredInstanceCount"),
     "DesiredWeight": ("CurrentWeight", "DesiredWeight"),
 }
-
-
-class ThrottlingException(ServiceException):
-    code = "ThrottlingException"
 
 
 def _now() -> datetime:
@@ -76,12 +66,13 @@ def _not_found(backend: Any, name: str) -> ValidationError:
 
 
 def create_endpoint(
-    self: Any, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]
+    original: Any, self: Any, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]]
 ) -> Any:
+    """CreateEndpoint: ``Creating``, then ``InService`` (or ``Failed``) when the clock says so."""
     if endpoint_name in self.endpoints:
         arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
         raise ValidationError(f'Cannot create already existing endpoint "{arn}".')
-    endpoint: Any = NATIVE["backend.create_endpoint"](self, endpoint_name, endpoint_config_name, tags)
+    endpoint: Any = original(self, endpoint_name, endpoint_config_name, tags)
     failure = FAULTS.take_endpoint_failure(endpoint_name)
     _set_status(self, endpoint, "Creating")
 
@@ -225,45 +216,20 @@ def _update_endpoint_response(self: Any) -> ActionResult:
     return ActionResult({"EndpointArn": arn})
 
 
-def _call_action(self: Any) -> Any:
-    """Every API call: throttle if the switch says so; let due endpoint transitions happen first."""
-    if FAULTS.take_throttle(self._get_action()):
-        with (
-            warnings.catch_warnings()
-        ):  # not in every service's error model (AWS sends it anyway): moto warns
-            warnings.simplefilter("ignore")
-            return self.serialized(ActionResult(ThrottlingException("Rate exceeded")))
-    if self.service_name in ("sagemaker", "sagemaker-runtime"):
-        CLOCK.tick()
-    return NATIVE["BaseResponse.call_action"](self)
-
-
-def _invoke_endpoint(self: Any) -> Any:
-    name = self.path.split("/")[2]
-    backend = sagemaker_backends[self.current_account][self.region]
-    body, content_type, variant = invoke.invoke(
-        backend,
-        endpoint_name=name,
-        body=self.raw_body if isinstance(self.raw_body, bytes) else str(self.raw_body or "").encode(),
-        content_type=self.headers.get("Content-Type", "application/octet-stream"),
-        accept=self.headers.get("Accept", "*/*"),
-        target_variant=self.headers.get("X-Amzn-SageMaker-Target-Variant"),
-    )
-    headers = {"status": 200, "Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": variant}
-    return 200, headers, body
-
-
-_BACKEND_METHODS: dict[str, Callable[..., Any]] = {
-    "create_endpoint": create_endpoint,
-    "update_endpoint": update_endpoint,
-}
-
-
-def apply() -> None:
-    """Install the patches (idempotent)."""
-    for name, function in _BACKEND_METHODS.items():
-        setattr(SageMakerModelBackend, name, function)
-    # setattr: these replace (or add) methods on moto's classes, which mypy would refuse as assignments.
-    setattr(SageMakerResponse, "update_endpoint", _update_endpoint_response)  # noqa: B010
-    setattr(SageMakerRuntimeResponse, "invoke_endpoint", _invoke_endpoint)  # noqa: B010
-    setattr(BaseResponse, "call_action", _call_action)  # noqa: B010
+GROUP = PatchGroup(
+    name="endpoints",
+    behaviour="endpoints go Creating -> InService/Failed and Updating -> InService over time, UpdateEndpoint "
+    "exists, a taken name is refused, every status emits SageMaker Endpoint State Change",
+    operations=("CreateEndpoint", "UpdateEndpoint", "DescribeEndpoint"),
+    references=(
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html",
+    ),
+    build=lambda: [
+        Patch(SageMakerModelBackend, "create_endpoint", create_endpoint, wraps=True),
+        Patch(SageMakerModelBackend, "update_endpoint", update_endpoint),
+        Patch(SageMakerResponse, "update_endpoint", _update_endpoint_response),
+    ],
+)

@@ -1,7 +1,8 @@
-"""Canaries: each fails loudly when moto starts doing natively what ``modelops.local`` patches in.
+"""Canaries: each fails loudly when moto starts doing natively what ``modelops.local.patches`` patches in.
 
 When one fails, moto has caught up: check its behaviour against the SageMaker API reference, then delete
-the patch (and this canary) instead of patching over a native implementation.
+the patch (and this canary) instead of patching over a native implementation. They read moto's classes
+directly, which hold moto's own members whenever no embedded AWS runs (the patches are undone on stop).
 """
 
 from __future__ import annotations
@@ -11,14 +12,33 @@ from typing import Any
 
 import moto.events.notifications
 import pytest
+from moto.events.responses import EventsHandler
 from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 
-from modelops.local import endpoint_gaps, pipeline_execution_gaps, sagemaker_gaps
+from modelops.local.patches import registry
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-NATIVE: dict[str, Any] = {**sagemaker_gaps.NATIVE, **endpoint_gaps.NATIVE}
+_OWNERS: dict[str, type] = {
+    "backend": SageMakerModelBackend,
+    "response": SageMakerResponse,
+    "ModelPackage": ModelPackage,
+    "events": EventsHandler,
+}
+
+
+class _Native:
+    """moto's own member ``<owner>.<name>`` (None: moto lacks it), read while no patch is applied."""
+
+    def __getitem__(self, key: str) -> Any:
+        assert not registry().applied, "a patch is still applied: these would not be moto's own members"
+        owner, name = key.split(".", 1)
+        return vars(_OWNERS[owner]).get(name)
+
+
+NATIVE = _Native()
 
 
 @pytest.fixture
@@ -145,21 +165,36 @@ def test_moto_search_still_answers_every_match_in_one_page(backend: SageMakerMod
 
 
 def test_moto_still_lacks_list_pipeline_execution_steps() -> None:
-    native = pipeline_execution_gaps.NATIVE
-    assert native["response.list_pipeline_execution_steps"] is None, (
-        "moto now implements ListPipelineExecutionSteps: compare it with pipeline_execution_gaps and drop the patch"
+    assert NATIVE["response.list_pipeline_execution_steps"] is None, (
+        "moto now implements ListPipelineExecutionSteps: compare it with the pipeline_executions patch and drop it"
     )
-    assert native["backend.list_pipeline_execution_steps"] is None
+    assert NATIVE["backend.list_pipeline_execution_steps"] is None
 
 
 def test_moto_still_marks_a_fresh_pipeline_execution_succeeded(backend: SageMakerModelBackend) -> None:
     backend.create_pipeline(
         "p", None, '{"Steps": []}', None, None, "arn:aws:iam::123456789012:role/r", [], None
     )
-    arn = pipeline_execution_gaps.NATIVE["backend.start_pipeline_execution"](
-        backend, "p", None, [], None, None, None
-    )["PipelineExecutionArn"]
+    arn = NATIVE["backend.start_pipeline_execution"](backend, "p", None, [], None, None, None)[
+        "PipelineExecutionArn"
+    ]
 
-    described = pipeline_execution_gaps.NATIVE["backend.describe_pipeline_execution"](backend, arn)
+    described = NATIVE["backend.describe_pipeline_execution"](backend, arn)
 
     assert (described["PipelineExecutionStatus"], described["FailureReason"]) == ("Succeeded", "")
+
+
+def test_moto_still_stubs_test_event_pattern() -> None:
+    """Fails when moto implements TestEventPattern: compare, then drop the event_patterns patch."""
+    assert NATIVE["events.test_event_pattern"](object()) is None
+
+
+def test_moto_search_still_ignores_sub_expressions_and_their_operator(backend: SageMakerModelBackend) -> None:
+    package(backend)
+    nobody = {"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": "no-such-group"}
+
+    result = NATIVE["backend.search"](
+        backend, "ModelPackage", {"SubExpressions": [{"Filters": [nobody]}], "Operator": "Or"}
+    )
+
+    assert len(result["Results"]) == 1  # a query no package matches answers every package

@@ -1,0 +1,193 @@
+"""The ``model_packages`` patch: model package versions with ``ModelLifeCycle``, merged updates, deletion, events.
+
+As the SageMaker API reference documents them (CreateModelPackage, UpdateModelPackage, DescribeModelPackage,
+DeleteModelPackage, and the ``ModelLifeCycle`` structure): ``ModelLifeCycle {Stage, StageStatus,
+StageDescription}`` is stored and returned, ``Stage`` and ``StageStatus`` required; an update changes only
+the fields the call carries and merges ``CustomerMetadataProperties`` (minus
+``CustomerMetadataPropertiesToRemove``); every create and update emits "SageMaker Model Package State Change"
+(developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge").
+
+moto 5.2.5 accepts ``ModelLifeCycle`` but never stores or returns it, replaces ``CustomerMetadataProperties``
+and ``ApprovalDescription`` with whatever the update carries (wiping them when absent), has no
+``DeleteModelPackage`` and emits no events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult, EmptyResult
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
+
+from modelops.local import events
+from modelops.local.patches.patch import Patch, PatchGroup
+
+_CREATE_PARAMS = (
+    "ModelPackageName",
+    "ModelPackageGroupName",
+    "ModelPackageDescription",
+    "InferenceSpecification",
+    "ValidationSpecification",
+    "SourceAlgorithmSpecification",
+    "Tags",
+    "ModelApprovalStatus",
+    "MetadataProperties",
+    "ModelMetrics",
+    "ClientToken",
+    "CustomerMetadataProperties",
+    "DriftCheckBaselines",
+    "Domain",
+    "Task",
+    "SamplePayloadUrl",
+    "AdditionalInferenceSpecifications",
+)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _validate_life_cycle(life_cycle: dict[str, Any] | None) -> None:
+    if life_cycle is None:
+        return
+    for key in ("Stage", "StageStatus"):
+        value = life_cycle.get(key)
+        if not isinstance(value, str) or not value:
+            raise ValidationError(
+                f"1 validation error detected: Value null at 'modelLifeCycle.{key[0].lower()}{key[1:]}' "
+                "failed to satisfy constraint: Member must not be null"
+            )
+
+
+def _emit_package_event(backend: Any, package: Any) -> None:
+    detail = events.model_package_detail(package.gen_response_object())
+    events.emit(
+        events.MODEL_PACKAGE_STATE_CHANGE, backend.account_id, backend.region_name, [package.arn], detail
+    )
+
+
+def find_package(backend: Any, name_or_arn: str) -> Any:
+    """The model package named (or ARN'd) so, or the ValidationException SageMaker answers."""
+    key = backend.model_package_name_mapping.get(name_or_arn, name_or_arn)
+    package = backend.model_packages.get(key)
+    if package is None:
+        raise ValidationError(f"Model package {name_or_arn} not found")
+    return package
+
+
+def package_response(original: Any, self: Any) -> dict[str, Any]:
+    """DescribeModelPackage (and every Search record of a package): moto's answer plus ModelLifeCycle."""
+    response: dict[str, Any] = original(self)
+    life_cycle = getattr(self, "model_life_cycle", None)
+    if life_cycle:
+        response["ModelLifeCycle"] = life_cycle
+    return response
+
+
+def create_model_package_with_life_cycle(
+    backend: Any, model_life_cycle: dict[str, Any] | None = None, **kwargs: Any
+) -> str:
+    _validate_life_cycle(model_life_cycle)
+    arn: str = backend.create_model_package(**kwargs)
+    package = backend.model_packages[arn]
+    package.model_life_cycle = model_life_cycle
+    package.tags = package.tags or []
+    _emit_package_event(backend, package)
+    return arn
+
+
+def update_model_package(
+    self: Any,
+    model_package_arn: str,
+    model_approval_status: str | None = None,
+    approval_description: str | None = None,
+    customer_metadata_properties: dict[str, str] | None = None,
+    customer_metadata_properties_to_remove: list[str] | None = None,
+    additional_inference_specifications_to_add: list[Any] | None = None,
+    model_life_cycle: dict[str, Any] | None = None,
+) -> str:
+    """UpdateModelPackage: each field given changes; fields not given stay (AWS merges metadata)."""
+    package = find_package(self, model_package_arn)
+    _validate_life_cycle(model_life_cycle)
+    overlap = set(customer_metadata_properties or {}) & set(customer_metadata_properties_to_remove or [])
+    if overlap:
+        raise ValidationError(
+            f"CustomerMetadataProperties and CustomerMetadataPropertiesToRemove share keys: {sorted(overlap)}"
+        )
+    if model_approval_status is not None:
+        package.set_model_approval_status(model_approval_status)
+    if approval_description is not None:
+        package.approval_description = approval_description
+    if customer_metadata_properties or customer_metadata_properties_to_remove:
+        merged = dict(package.customer_metadata_properties or {})
+        merged.update(customer_metadata_properties or {})
+        for key in customer_metadata_properties_to_remove or []:
+            merged.pop(key, None)
+        package.customer_metadata_properties = merged
+    if additional_inference_specifications_to_add:
+        package.add_additional_inference_specifications(additional_inference_specifications_to_add)
+    if model_life_cycle is not None:
+        package.model_life_cycle = model_life_cycle
+    package.modifications_done()
+    _emit_package_event(self, package)
+    return str(package.arn)
+
+
+def delete_model_package(self: Any, model_package_name: str) -> None:
+    package = find_package(self, model_package_name)
+    del self.model_packages[package.arn]
+    for key in [k for k, v in self.model_package_name_mapping.items() if v == package.arn]:
+        del self.model_package_name_mapping[key]
+
+
+def _create_model_package_response(self: Any) -> ActionResult:
+    kwargs = {_snake(name): self._get_param(name) for name in _CREATE_PARAMS}
+    kwargs["certify_for_marketplace"] = self._get_param("CertifyForMarketplace", False)
+    arn = create_model_package_with_life_cycle(
+        self.sagemaker_backend, model_life_cycle=self._get_param("ModelLifeCycle"), **kwargs
+    )
+    return ActionResult({"ModelPackageArn": arn})
+
+
+def _update_model_package_response(self: Any) -> ActionResult:
+    arn = self.sagemaker_backend.update_model_package(
+        model_package_arn=self._get_param("ModelPackageArn"),
+        model_approval_status=self._get_param("ModelApprovalStatus"),
+        approval_description=self._get_param("ApprovalDescription"),
+        customer_metadata_properties=self._get_param("CustomerMetadataProperties"),
+        customer_metadata_properties_to_remove=self._get_param("CustomerMetadataPropertiesToRemove"),
+        additional_inference_specifications_to_add=self._get_param("AdditionalInferenceSpecificationsToAdd"),
+        model_life_cycle=self._get_param("ModelLifeCycle"),
+    )
+    return ActionResult({"ModelPackageArn": arn})
+
+
+def _delete_model_package_response(self: Any) -> EmptyResult:
+    self.sagemaker_backend.delete_model_package(self._get_param("ModelPackageName"))
+    return EmptyResult()
+
+
+GROUP = PatchGroup(
+    name="model_packages",
+    behaviour="model package versions store and return ModelLifeCycle, updates merge, packages can be "
+    "deleted, every create/update emits SageMaker Model Package State Change",
+    operations=("CreateModelPackage", "UpdateModelPackage", "DescribeModelPackage", "DeleteModelPackage"),
+    references=(
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateModelPackage.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeModelPackage.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackage.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelLifeCycle.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html",
+    ),
+    build=lambda: [
+        Patch(ModelPackage, "gen_response_object", package_response, wraps=True),
+        Patch(SageMakerModelBackend, "update_model_package", update_model_package),
+        Patch(SageMakerModelBackend, "delete_model_package", delete_model_package),
+        Patch(SageMakerResponse, "create_model_package", _create_model_package_response),
+        Patch(SageMakerResponse, "update_model_package", _update_model_package_response),
+        Patch(SageMakerResponse, "delete_model_package", _delete_model_package_response),
+    ],
+)
