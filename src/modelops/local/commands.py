@@ -1,5 +1,5 @@
-"""``modelops local``: the embedded AWS on this machine (``up``), and the local pipeline run (``run-pipeline``,
-added by ``modelops.local.pipeline_cli``)."""
+"""``modelops local``: the embedded AWS on this machine (``up``), what it adds to moto (``patches``), and the
+local pipeline run (``run-pipeline``, added by ``modelops.local.pipeline_cli``)."""
 
 from __future__ import annotations
 
@@ -119,6 +119,24 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
         click.echo("stopping")
     finally:
         server.stop()
+
+
+@local.command("patches")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also list the attributes of moto's classes each patches."
+)
+def patches(verbose: bool) -> None:
+    """List what the embedded AWS adds to moto: one patch group per AWS behaviour, and where AWS documents it."""
+    from modelops.local.patches import registry
+
+    for group in registry():
+        click.echo(f"{group.name}: {group.behaviour}")
+        click.echo(f"  operations: {', '.join(group.operations)}")
+        for index, url in enumerate(group.references):
+            click.echo(f"  {'reference: ' if index == 0 else ' ' * 11}{url}")
+        if verbose:
+            for patch in group.patches:
+                click.echo(f"  patches:    {patch.target}{' (extends the original)' if patch.wraps else ''}")
 
 
 def _add_run_pipeline() -> None:

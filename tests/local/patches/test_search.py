@@ -176,3 +176,173 @@ def test_a_token_given_with_another_query_is_a_validation_error(sm: Any) -> None
         )
 
     assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def stage_is(stage: str) -> dict[str, str]:
+    return {"Name": "ModelLifeCycle.Stage", "Operator": "Equals", "Value": stage}
+
+
+def status_is(status: str) -> dict[str, str]:
+    return {"Name": "ModelLifeCycle.StageStatus", "Operator": "Equals", "Value": status}
+
+
+@pytest.fixture
+def staged(sm: Any) -> dict[str, int]:
+    """One version per (stage, status) the registry cares about: passed, deploying, failed, and development."""
+    versions = {}
+    for stage, status in [
+        (lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED),
+        (lifecycle.STAGE_STAGING, lifecycle.STATUS_DEPLOYING),
+        (lifecycle.STAGE_STAGING, lifecycle.STATUS_FAILED),
+        (lifecycle.STAGE_DEVELOPMENT, lifecycle.STATUS_REGISTERED),
+    ]:
+        (versions[status],) = register(sm, 1, ModelLifeCycle={"Stage": stage, "StageStatus": status})
+    return versions
+
+
+def test_sub_expressions_joined_by_or_match_either_status_in_one_search(
+    sm: Any, staged: dict[str, int]
+) -> None:
+    expression = {
+        "Filters": [*IN_GROUP["Filters"], stage_is(lifecycle.STAGE_STAGING)],
+        "SubExpressions": [
+            {
+                "Filters": [status_is(lifecycle.STATUS_PASSED), status_is(lifecycle.STATUS_DEPLOYING)],
+                "Operator": "Or",
+            }
+        ],
+    }
+
+    pages = all_pages(sm, SearchExpression=expression, SortBy="CreationTime", MaxResults=1)
+
+    assert pages == [[staged[lifecycle.STATUS_DEPLOYING]], [staged[lifecycle.STATUS_PASSED]]]
+
+
+def test_operator_or_on_filters_matches_a_record_that_satisfies_a_single_one(
+    sm: Any, staged: dict[str, int]
+) -> None:
+    expression = {
+        "Filters": [status_is(lifecycle.STATUS_FAILED), status_is(lifecycle.STATUS_REGISTERED)],
+        "Operator": "Or",
+    }
+
+    (page,) = all_pages(sm, SearchExpression=expression, SortBy="CreationTime")
+
+    assert page == [staged[lifecycle.STATUS_REGISTERED], staged[lifecycle.STATUS_FAILED]]
+
+
+def test_operator_and_is_the_default_across_filters_and_sub_expressions(
+    sm: Any, staged: dict[str, int]
+) -> None:
+    expression = {
+        "Filters": [stage_is(lifecycle.STAGE_STAGING)],
+        "SubExpressions": [{"Filters": [status_is(lifecycle.STATUS_REGISTERED)]}],
+    }
+
+    assert all_pages(sm, SearchExpression=expression) == [[]]
+
+
+def test_in_matches_one_of_the_comma_delimited_values(sm: Any, staged: dict[str, int]) -> None:
+    statuses = f"{lifecycle.STATUS_PASSED},{lifecycle.STATUS_DEPLOYING}"
+    expression = {
+        "Filters": [
+            *IN_GROUP["Filters"],
+            {"Name": "ModelLifeCycle.StageStatus", "Operator": "In", "Value": statuses},
+        ]
+    }
+
+    (page,) = all_pages(sm, SearchExpression=expression, SortBy="CreationTime")
+
+    assert page == [staged[lifecycle.STATUS_DEPLOYING], staged[lifecycle.STATUS_PASSED]]
+
+
+def test_in_on_a_property_moto_knows_is_the_union_of_its_values(sm: Any) -> None:
+    sm.create_model_package_group(ModelPackageGroupName="other-group")
+    register(sm, 1)
+    expression = {
+        "Filters": [{"Name": "ModelPackageGroupName", "Operator": "In", "Value": f"other-group,{GROUP}"}]
+    }
+
+    assert all_pages(sm, SearchExpression=expression) == [[1]]
+
+
+def test_not_exists_matches_the_versions_without_a_model_life_cycle(sm: Any, staged: dict[str, int]) -> None:
+    (bare,) = register(sm, 1)
+    expression = {
+        "Filters": [*IN_GROUP["Filters"], {"Name": "ModelLifeCycle.Stage", "Operator": "NotExists"}]
+    }
+
+    assert all_pages(sm, SearchExpression=expression) == [[bare]]
+
+
+def test_nested_filters_hold_when_one_item_of_the_list_satisfies_all_of_them(sm: Any) -> None:
+    (sklearn,) = register(sm, 1)
+    sm.create_model_package(
+        ModelPackageGroupName=GROUP,
+        InferenceSpecification={
+            "Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )
+    nested = {
+        "NestedPropertyName": "InferenceSpecification.Containers",
+        "Filters": [
+            {"Name": "InferenceSpecification.Containers.Image", "Operator": "Contains", "Value": "sklearn"}
+        ],
+    }
+
+    assert all_pages(sm, SearchExpression={"Filters": IN_GROUP["Filters"], "NestedFilters": [nested]}) == [
+        [sklearn]
+    ]
+
+
+def test_a_token_pages_on_through_an_or_query(sm: Any, staged: dict[str, int]) -> None:
+    expression = {
+        "SubExpressions": [
+            {"Filters": [stage_is(lifecycle.STAGE_STAGING)]},
+            {"Filters": IN_GROUP["Filters"]},
+        ],
+        "Operator": "Or",
+    }
+
+    pages = all_pages(
+        sm, SearchExpression=expression, SortBy="CreationTime", SortOrder="Ascending", MaxResults=3
+    )
+
+    assert pages == [[1, 2, 3], [4]]
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ({}, "at least one subexpression, filter, or nested filter"),
+        ({"Filters": IN_GROUP["Filters"], "Operator": "Xor"}, "enum value set: [And, Or]"),
+        (
+            {"SubExpressions": [{"Filters": IN_GROUP["Filters"]}] * 20, "Filters": IN_GROUP["Filters"] * 20},
+            "at most 50",
+        ),
+        (
+            {"Filters": [{"Name": "ModelLifeCycle.Stage", "Operator": "GreaterThan", "Value": "a"}]},
+            "text property",
+        ),
+        (
+            {
+                "NestedFilters": [
+                    {"NestedPropertyName": "Tags", "Filters": [{"Name": "Other.Key", "Value": "k"}]}
+                ]
+            },
+            "does not name",
+        ),
+    ],
+)
+def test_an_expression_the_reference_does_not_allow_is_a_validation_error(
+    sm: Any, unchecked: Any, expression: dict[str, Any], message: str
+) -> None:
+    register(sm, 1)
+
+    with pytest.raises(ClientError) as raised:
+        unchecked.search(Resource="ModelPackage", SearchExpression=expression)
+
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert message in raised.value.response["Error"]["Message"]

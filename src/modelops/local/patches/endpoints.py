@@ -98,18 +98,7 @@ def update_endpoint(
     retain_deployment_config: bool = False,
 ) -> str:
     """UpdateEndpoint: the endpoint serves its old config while ``Updating``, then the new one."""
-    endpoint = self.endpoints.get(endpoint_name)
-    if endpoint is None:
-        raise _not_found(self, endpoint_name)
-    if endpoint.endpoint_status != "InService":
-        raise ValidationError(
-            f'Cannot update endpoint "{endpoint.arn}" while its status is {endpoint.endpoint_status}; '
-            "it must be InService."
-        )
-    config = self.endpoint_configs.get(endpoint_config_name)
-    if config is None:
-        arn = FakeEndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
-        raise ValidationError(f"Could not find endpoint configuration '{arn}'.")
+    endpoint, config = _update_target(self, endpoint_name, endpoint_config_name)
     _validate_deployment_config(deployment_config)
 
     new_variants = endpoint._process_production_variants(config.production_variants)
@@ -151,6 +140,23 @@ def update_endpoint(
 
     CLOCK.schedule(finish)
     return str(endpoint.arn)
+
+
+def _update_target(backend: Any, endpoint_name: str, endpoint_config_name: str) -> tuple[Any, Any]:
+    """The endpoint to update and the config to move it to, or the ValidationException SageMaker answers."""
+    endpoint = backend.endpoints.get(endpoint_name)
+    if endpoint is None:
+        raise _not_found(backend, endpoint_name)
+    if endpoint.endpoint_status != "InService":
+        raise ValidationError(
+            f'Cannot update endpoint "{endpoint.arn}" while its status is {endpoint.endpoint_status}; '
+            "it must be InService."
+        )
+    config = backend.endpoint_configs.get(endpoint_config_name)
+    if config is None:
+        arn = FakeEndpointConfig.arn_formatter(endpoint_config_name, backend.account_id, backend.region_name)
+        raise ValidationError(f"Could not find endpoint configuration '{arn}'.")
+    return endpoint, config
 
 
 def _retain_variant_properties(

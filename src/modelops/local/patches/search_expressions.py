@@ -107,6 +107,9 @@ class Evaluator:
             return set().union(
                 *(self._filter({**search_filter, "Operator": "Equals", "Value": v}) for v in _values(value))
             )
+        if self._on_record(name) and operator in _ORDERED:
+            # Every ModelLifeCycle member is text, whatever a given record holds.
+            raise ValidationError(f"Operator {operator} is not supported for the text property {name}.")
         if operator in ("Exists", "NotExists") or self._on_record(name):
             return {
                 identity(r) for r in self.records if compare(lookup(_body(r), name), operator, value, name)
