@@ -1,4 +1,4 @@
-"""Who may write what (DESIGN.md "Governance"), evaluated on the synthesized identity and resource policies
+"""Who may write what (docs/architecture.md "Governance"), evaluated on the synthesized identity and resource policies
 with the request context AWS builds, including the ``Current*`` keys of the package's stored state.
 
 What each role must NOT be able to do: every attack of issue 12 is a row. A row today's policies get wrong is marked
