@@ -36,7 +36,7 @@ from modelops.registry.errors import (
 )
 from modelops.registry.history import history_of
 from modelops.registry.references import Reference, parse_reference
-from modelops.registry.store import SageMakerStore, equals
+from modelops.registry.store import SageMakerStore, equals, one_of
 
 # Statuses in which a version sits on (or is being verified on) the staging endpoint.
 _ON_STAGING: Final = (lifecycle.STATUS_PASSED, lifecycle.STATUS_DEPLOYING)
@@ -322,20 +322,13 @@ class ModelRegistry:
     def _first_in(
         self, stage: str, statuses: tuple[str, ...], *, approval: str | None = None
     ) -> ModelVersion | None:
-        # One Search per status (moto has no Or sub-expressions; real AWS would accept them too), each
-        # returning the single most recently modified record.
-        candidates = []
-        for status in statuses:
-            filters = [equals("ModelLifeCycle.Stage", stage), equals("ModelLifeCycle.StageStatus", status)]
-            if approval is not None:
-                filters.append(equals("ModelApprovalStatus", approval))
-            candidates += [
-                ModelVersion.from_package(p)
-                for p in self._store.search(filters, sort_by="LastModifiedTime", limit=1)
-            ]
-        if not candidates:
-            return None
-        return max(candidates, key=lambda v: (v.modified_time or v.created_time, v.version))
+        # One Search: StageStatus "In" the statuses (the Filter reference: "one of the comma delimited
+        # strings in Value"), newest LastModifiedTime first.
+        filters = [equals("ModelLifeCycle.Stage", stage), one_of("ModelLifeCycle.StageStatus", statuses)]
+        if approval is not None:
+            filters.append(equals("ModelApprovalStatus", approval))
+        found = self._store.search(filters, sort_by="LastModifiedTime", limit=1)
+        return ModelVersion.from_package(found[0]) if found else None
 
     def _set_life_cycle(self, version: ModelVersion, stage: str, status: str, reason: str) -> ModelVersion:
         return self._update(

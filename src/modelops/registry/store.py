@@ -74,8 +74,7 @@ class SageMakerStore:
     ) -> list[dict[str, Any]]:
         """Versioned packages of this group matching ``filters``, newest ``sort_by`` first, at most ``limit``.
 
-        Pages until ``limit`` records have arrived. Each page is re-sorted here as well: SageMaker already
-        sorts, and an emulator that ignores SortBy or MaxResults then still yields the same answer.
+        Pages until ``limit`` records have arrived, in the order SageMaker sorts them (SortBy, SortOrder).
         """
         request: dict[str, Any] = {
             "Resource": "ModelPackage",
@@ -97,9 +96,6 @@ class SageMakerStore:
             if not token:
                 break
             request["NextToken"] = token
-        found.sort(
-            key=lambda p: (p.get(sort_by) or p["CreationTime"], p["ModelPackageVersion"]), reverse=True
-        )
         return found[:limit] if limit is not None else found
 
     def create(self, request: Mapping[str, Any]) -> str:
@@ -124,6 +120,11 @@ class SageMakerStore:
 
 def equals(name: str, value: str) -> dict[str, str]:
     return {"Name": name, "Operator": "Equals", "Value": value}
+
+
+def one_of(name: str, values: tuple[str, ...]) -> dict[str, str]:
+    """A Search filter matching any of ``values`` (operator ``In``: text properties, comma-delimited)."""
+    return {"Name": name, "Operator": "In", "Value": ",".join(values)}
 
 
 def error_code(error: ClientError) -> str:
