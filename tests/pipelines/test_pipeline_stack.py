@@ -100,9 +100,15 @@ def test_execution_role_registers_pending_versions_in_this_group_only(template: 
     ]
     register = [s for s in statements if s["Action"] == "sagemaker:CreateModelPackage"]
     assert len(register) == 1
-    assert register[0]["Condition"] == {
-        "StringEquals": {"sagemaker:ModelApprovalStatus": ["PendingManualApproval"]}
+    condition = register[0]["Condition"]
+    assert condition["StringEquals"] == {"sagemaker:ModelApprovalStatus": ["PendingManualApproval"]}
+    # The pipeline runs the data scientist's code: a new version starts in Development, with no evidence.
+    assert condition["StringEqualsIfExists"] == {
+        "sagemaker:ModelLifeCycle:Stage": "Development",
+        "sagemaker:ModelLifeCycle:StageStatus": "Registered",
     }
+    for key in ("deploy.staging_verification", "deploy.production_endpoint", "deploy.rejection_notified"):
+        assert condition["Null"][f"sagemaker:CustomerMetadataProperties/{key}"] == "true"
     assert "diabetes-progression/*" in json.dumps(register[0]["Resource"])
     actions = {
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
