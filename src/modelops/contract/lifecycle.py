@@ -59,3 +59,10 @@ TAG_PREVIOUS_PACKAGE: Final = "modelops:previous-model-package-arn"
 META_STAGING_VERIFICATION: Final = "deploy.staging_verification"  # summary of the staging check that passed
 META_PRODUCTION_SERVED: Final = "deploy.production_endpoint"  # endpoint that served it in production
 META_REJECTION_NOTIFIED: Final = "deploy.rejection_notified"  # approvers were told of the rejection
+# A notification the deployer recorded a state for but could not yet send: one key per kind
+# (``deploy.notification_owed.staging-passed``), its value the summary. Written with the state it reports,
+# removed once SNS accepted it, so a retry or a later event on the version sends what is still owed.
+META_NOTIFICATION_OWED_PREFIX: Final = "deploy.notification_owed."
+# The S3 object version of the artifact (``ModelDataUrl``) recorded at registration: the production
+# deployer refuses a version whose artifact is no longer that object (someone overwrote model.tar.gz).
+META_ARTIFACT_VERSION_ID: Final = "artifact.s3_version_id"
