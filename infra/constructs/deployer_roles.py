@@ -88,7 +88,9 @@ class DeployerGrants:
         self._serve(role, self._arn("endpoint", endpoint_name), conditions)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)
-        self._acknowledge(role, serving=True, reads_artifacts=False)
+        # HeadObject on a version's artifact: is it still the object pinned at registration?
+        self.registry.artifact_bucket.grant_read(role)
+        self._acknowledge(role, serving=True, reads_artifacts=True)
 
     def notifier(self, role: iam.Role) -> None:
         self._read_and_notify(role)
@@ -141,6 +143,7 @@ class DeployerGrants:
                 sid="CreateModelsAndConfigs",
                 actions=[
                     "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",  # a model of that name exists: made from this package?
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                 ],

@@ -65,6 +65,8 @@ def authorizations(call: Call, region: str, account: str) -> list[Authorization]
                 Authorization(action, sagemaker("model", p["ModelName"])),
                 Authorization("iam:PassRole", p["ExecutionRoleArn"], passed),
             ]
+        if call.operation == "DescribeModel":
+            return [Authorization(action, sagemaker("model", p["ModelName"]))]
         if call.operation in ("CreateEndpointConfig", "DescribeEndpointConfig"):
             return [Authorization(action, sagemaker("endpoint-config", p["EndpointConfigName"]))]
         if call.operation in ("CreateEndpoint", "UpdateEndpoint"):
