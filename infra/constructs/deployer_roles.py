@@ -88,9 +88,25 @@ class DeployerGrants:
         self._serve(role, self._arn("endpoint", endpoint_name), conditions)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)
-        # HeadObject on a version's artifact: is it still the object pinned at registration?
-        self.registry.artifact_bucket.grant_read(role)
-        self._acknowledge(role, serving=True, reads_artifacts=True)
+        # HeadObject on a version's artifact: is it still the object pinned at registration? It reads
+        # objects' metadata by key, never lists the bucket.
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="CheckPinnedArtifacts",
+                actions=["s3:GetObject"],
+                resources=[self.registry.artifact_bucket.arn_for_objects("*")],
+            ),
+        )
+        artifacts = rendered_reference(cdk.Stack.of(self.registry), self.registry.artifact_bucket.bucket_arn)
+        cdk.Validations.of(role).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{artifacts}/*]",
+                reason="Versions' artifacts live under per-run prefixes of the registry's artifact bucket; the "
+                "production deployer checks (HeadObject) that each is still the object pinned at registration.",
+            )
+        )
+        self._acknowledge(role, serving=True, reads_artifacts=False)
 
     def notifier(self, role: iam.Role) -> None:
         self._read_and_notify(role)

@@ -250,7 +250,9 @@ def test_the_production_role_changes_only_production_invokes_nothing_and_never_s
     assert "modelops-staging" not in json.dumps(statements["TagWhatItServes"]["Resource"])
     actions = _actions(_statements(t, "ApprovalDeployerProductionRole"))
     assert "sagemaker:InvokeEndpoint" not in actions
-    assert not {a for a in actions if a.startswith("s3:")}
+    # It reads an artifact's current S3 version (the pin check), nothing else of S3: no listing, no bucket.
+    assert {a for a in actions if a.startswith("s3:")} == {"s3:GetObject"}
+    assert "/*" in json.dumps(statements["CheckPinnedArtifacts"]["Resource"])
     assert statements["RecordStages"]["Condition"] == {
         "StringEqualsIfExists": {
             "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
