@@ -112,18 +112,21 @@ def record_stage(
     )
 
 
-def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict[str, Any] | None:
+def newest(
+    sagemaker: Any, group_name: str, sort_by: str, **equals: str | tuple[str, ...]
+) -> dict[str, Any] | None:
     """The version of the group with the latest ``sort_by`` (CreationTime or LastModifiedTime) whose
     fields equal ``equals``, as Search returns it; None when no version matches.
 
-    One Search call (first page only: sorted newest first, it holds the answer). Keys are Search property
-    names with dots written as double underscores, e.g. ``ModelLifeCycle__StageStatus="Approved"``.
+    One Search call (first page only: Search sorts by ``sort_by`` as asked, so it holds the answer). Keys
+    are Search property names with dots written as double underscores, e.g.
+    ``ModelLifeCycle__StageStatus="Approved"``; a tuple of values matches any of them (the ``In`` operator,
+    whose Value is a comma-separated list: API_Filter in the SageMaker API reference).
     """
     filters = [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group_name}]
-    filters += [
-        {"Name": key.replace("__", "."), "Operator": "Equals", "Value": value}
-        for key, value in equals.items()
-    ]
+    for key, value in equals.items():
+        operator, text = ("In", ",".join(value)) if isinstance(value, tuple) else ("Equals", value)
+        filters.append({"Name": key.replace("__", "."), "Operator": operator, "Value": text})
     page = sagemaker.search(
         Resource="ModelPackage",
         SearchExpression={"Filters": filters},
@@ -136,8 +139,4 @@ def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict
         for r in page.get("Results", [])
         if (r.get("ModelPackage") or {}).get("ModelPackageVersion") is not None
     ]
-    # Re-sorted here too, so an emulator that ignores SortBy gives the same answer.
-    found.sort(
-        key=lambda p: (p.get(sort_by) or p["CreationTime"], int(p["ModelPackageVersion"])), reverse=True
-    )
     return found[0] if found else None

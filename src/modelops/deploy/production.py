@@ -105,20 +105,15 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     Its own event found the endpoint busy, was retried and may have gone to the dead-letter queue; the end
     of this update is when it can go, so a request is never left waiting for a person to repeat it.
     """
-    found = [
-        newest(
-            clients.sagemaker,
-            settings.group_name,
-            "LastModifiedTime",
-            ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
-            ModelLifeCycle__StageStatus=status,
-        )
-        for status in REQUESTED  # one Search per status: Search has no OR across one property's values
-    ]
-    waiting = [package for package in found if package is not None]
-    if not waiting:
+    latest = newest(
+        clients.sagemaker,
+        settings.group_name,
+        "LastModifiedTime",
+        ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
+        ModelLifeCycle__StageStatus=tuple(REQUESTED),
+    )
+    if latest is None:
         return "no promotion waits"
-    latest = max(waiting, key=lambda p: p.get("LastModifiedTime") or p["CreationTime"])
     try:
         return f"next: {deploy_production(clients, settings, latest['ModelPackageArn'])}"
     except EndpointBusyError as busy:
