@@ -196,10 +196,14 @@ def test_approvers_may_approve_and_set_production_but_not_register(default_templ
     approve = statements["ApproveOrReject"]
     assert approve["Action"] == "sagemaker:UpdateModelPackage"
     assert approve["Condition"]["StringEquals"] == {"sagemaker:ModelApprovalStatus": ["Approved", "Rejected"]}
-    promote = statements["PromoteVersionsThatPassedStaging"]["Condition"]
-    assert promote["StringEquals"]["sagemaker:CurrentModelLifeCycleStageStatus"] == "Passed"
+    # Promotion only from Staging/Passed with the verifier's record: explicit denies, whatever else allows.
+    unless_passed = statements["DenyPromoteUnlessPassed"]
+    assert unless_passed["Effect"] == "Deny"
+    assert unless_passed["Condition"]["StringNotEquals"] == {
+        "sagemaker:CurrentModelLifeCycleStageStatus": "Passed"
+    }
     verified = f"sagemaker:CurrentCustomerMetadataProperties/{lifecycle.META_STAGING_VERIFICATION}"
-    assert promote["Null"][verified] == "false"
+    assert statements["DenyPromoteUnverified"]["Condition"]["Null"] == {verified: "true"}
     allowed = json.dumps([s["Action"] for s in statements.values() if s["Effect"] == "Allow"])
     assert "CreateModelPackage" not in allowed
 
@@ -283,3 +287,16 @@ def test_the_topic_accepts_only_the_projects_alarms(default_template: Template) 
     sources = json.dumps(alarms["Condition"]["ArnLike"]["aws:SourceArn"])
     assert ":alarm:modelops-production-*" in sources and ":alarm:modelops-deployer-*" in sources
     assert "aws:SourceAccount" in alarms["Condition"]["StringEquals"]
+
+
+def test_the_human_policies_fit_iam_s_managed_policy_limit_with_the_longest_names(tmp_path: Path) -> None:
+    from modelops.local.iam import Assembly, Environment
+
+    synth({"model_package_group_name": "g" * 63}, outdir=tmp_path)
+    env = Environment(account="111122223333", region="us-gov-west-1", partition="aws-us-gov")
+    stack = Assembly.from_cdk_out(tmp_path, env).stack("modelops-registry")
+    for logical_id, resource in stack.resources.items():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            document = stack.resolve(resource["Properties"]["PolicyDocument"])
+            size = len(json.dumps(document, separators=(",", ":")))
+            assert size <= 6144, (logical_id, size)  # IAM's limit, whitespace not counted

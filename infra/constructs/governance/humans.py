@@ -48,11 +48,19 @@ def _deny(
     )
 
 
-# The denies name this group's versions only (a Create authorizes on the new version's ARN as well), so they
-# bind nothing of other groups in the account; and they stay short: a managed policy holds 6,144 characters.
-def protected_metadata_denies(resources: Sequence[str]) -> list[iam.PolicyStatement]:
-    """No human role sets or removes an evidence key (at registration or later) or rewrites a registration
-    fact (the champion's metric, the samples verification reads, the lineage)."""
+# The denies name every resource ("*"), not this group's versions: a managed policy holds at most 6,144
+# characters, and with a 63-character group name in a long partition every ARN-scoped deny costs some 130 of
+# them, which left the approver's policy over the limit. The cost of the short form is that a person holding
+# one of these policies follows this lifecycle (and never writes the evidence keys) in every model package
+# group of the account: it fails closed, never open. Denies bind only the actions they name (model package
+# create/update/delete), so nothing else of SageMaker is affected.
+ANY = ["*"]
+
+
+def protected_metadata_denies() -> list[iam.PolicyStatement]:
+    """No human role sets or removes an evidence key (at registration or later), rewrites a registration
+    fact (the champion's metric, the samples verification sends) or deletes a version."""
+    resources = ANY
     statements = [
         _deny(f"DenyWriting{_sid(key)}", (_CREATE, _UPDATE), resources, present(metadata(key)))
         for key in lc.EVIDENCE_KEYS
@@ -88,7 +96,7 @@ def protected_metadata_denies(resources: Sequence[str]) -> list[iam.PolicyStatem
 
 def data_scientist_statements(group_arn: str, packages: str) -> list[iam.PolicyStatement]:
     """Register pending versions in Development and annotate versions still in Development."""
-    resources = [packages]
+    resources = ANY
     return [
         iam.PolicyStatement(
             sid="RegisterPendingVersions",
@@ -139,16 +147,17 @@ def data_scientist_statements(group_arn: str, packages: str) -> list[iam.PolicyS
             resources,
             merge(present(CURRENT_STAGE), {"StringNotEquals": {CURRENT_STAGE: lc.STAGE_DEVELOPMENT}}),
         ),
-        *protected_metadata_denies(resources),
+        *protected_metadata_denies(),
     ]
 
 
 def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStatement]:
     """Approve or reject; promote a version the staging verifier passed; ask to roll back to a version
     production served. Every other stage is recorded by the deployers."""
-    resources = [packages]
-    promote = {STAGE: lc.STAGE_PRODUCTION, STATUS: lc.STATUS_APPROVED}
-    rollback = {STAGE: lc.STAGE_PRODUCTION, STATUS: lc.STATUS_ROLLBACK_REQUESTED}
+    resources = ANY
+    # A status names its stage here: DenySystemStages refuses every other stage with any status.
+    promote = {STATUS: lc.STATUS_APPROVED}
+    rollback = {STATUS: lc.STATUS_ROLLBACK_REQUESTED}
     return [
         iam.PolicyStatement(
             sid="ApproveOrReject",
@@ -159,40 +168,29 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
                 "Null": {STAGE: "true"},
             },
         ),
+        # Promotion and rollback requests; from which state each may be made is the denies' business below
+        # (Production only from Staging/Passed with the verifier's record; a rollback only to a version
+        # production served), so the rule holds even where another policy allows UpdateModelPackage.
         iam.PolicyStatement(
-            sid="PromoteVersionsThatPassedStaging",
+            sid="PromoteOrRollBack",
             actions=[_UPDATE],
             resources=[packages],
             conditions={
                 "StringEquals": {
-                    **promote,
-                    CURRENT_STAGE: lc.STAGE_STAGING,
-                    CURRENT_STATUS: lc.STATUS_PASSED,
+                    STAGE: lc.STAGE_PRODUCTION,
+                    STATUS: [lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED],
                 },
-                "Null": {APPROVAL: "true", current_metadata(lc.META_STAGING_VERIFICATION): "false"},
-            },
-        ),
-        iam.PolicyStatement(
-            sid="RollBackToVersionsProductionServed",
-            actions=[_UPDATE],
-            resources=[packages],
-            conditions={
-                "StringEquals": {
-                    **rollback,
-                    CURRENT_STAGE: lc.STAGE_ARCHIVED,
-                    CURRENT_STATUS: lc.STATUS_RETIRED,
-                },
-                "Null": {APPROVAL: "true", current_metadata(lc.META_PRODUCTION_SERVED): "false"},
+                "Null": {APPROVAL: "true"},
             },
         ),
         _deny(
             "DenySystemStages",
             (_UPDATE,),
             resources,
-            {"StringEquals": {STAGE: [lc.STAGE_DEVELOPMENT, lc.STAGE_STAGING, lc.STAGE_ARCHIVED]}},
+            merge(present(STAGE), {"StringNotEquals": {STAGE: lc.STAGE_PRODUCTION}}),
         ),
         _deny(
-            "DenySystemProductionStatuses",
+            "DenySystemStatuses",
             (_UPDATE,),
             resources,
             {
@@ -204,13 +202,13 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
         # and Retired one of Archived only (lifecycle.py), so the status alone names the state; a negated
         # operator is true when the stored key is absent: a version with no stage cannot be promoted.
         _deny(
-            "DenyPromotionUnlessPassed",
+            "DenyPromoteUnlessPassed",
             (_UPDATE,),
             resources,
             {"StringEquals": promote, "StringNotEquals": {CURRENT_STATUS: lc.STATUS_PASSED}},
         ),
         _deny(
-            "DenyPromotionUnverified",
+            "DenyPromoteUnverified",
             (_UPDATE,),
             resources,
             {"StringEquals": promote, "Null": {current_metadata(lc.META_STAGING_VERIFICATION): "true"}},
@@ -222,19 +220,18 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
             {"StringEquals": rollback, "StringNotEquals": {CURRENT_STATUS: lc.STATUS_RETIRED}},
         ),
         _deny(
-            "DenyRollbackNeverServed",
+            "DenyRollbackUnserved",
             (_UPDATE,),
             resources,
             {"StringEquals": rollback, "Null": {current_metadata(lc.META_PRODUCTION_SERVED): "true"}},
         ),
-        _deny("DenyResettingToPending", (_UPDATE,), resources, {"StringEquals": {APPROVAL: lc.PENDING}}),
         # What production serves or is about to serve changes only through the deployer (or a rollback of
         # another version); a rejection or a stage change would leave the endpoint and the registry apart.
         _deny(
-            "DenyChangingLiveVersions",
+            "DenyTouchingLive",
             (_UPDATE,),
             resources,
             {"StringEquals": {CURRENT_STAGE: lc.STAGE_PRODUCTION, CURRENT_STATUS: list(LIVE_IN_PRODUCTION)}},
         ),
-        *protected_metadata_denies(resources),
+        *protected_metadata_denies(),
     ]
