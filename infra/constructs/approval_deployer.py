@@ -24,6 +24,7 @@ from infra.constructs.deployer_roles import DeployerGrants, deployer_roles
 from infra.constructs.deployer_routes import NOTIFIER_ROLE, PRODUCTION_ROLE, STAGING_ROLE, routes
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.lambda_bundle import build_bundle
+from modelops.contract import names
 
 
 class ApprovalDeployer(Construct):
@@ -31,9 +32,11 @@ class ApprovalDeployer(Construct):
 
     Props:
         registry: the group, its topic (notifications) and artifact bucket (sample payloads).
-        project_name: prefix of every model, endpoint config and endpoint the deployer may touch.
+        project_name: prefix of every model, endpoint config and endpoint the deployer may touch; each
+            endpoint stage has its own (``names.resource_prefix``).
         staging_endpoint_name / production_endpoint_name: the two endpoints it manages.
-        model_execution_role: the role SageMaker assumes to serve a model; the only role it may pass.
+        staging_execution_role / production_execution_role: the roles SageMaker assumes to serve a model
+            on each endpoint; each deployer may pass only its own stage's.
         environment: the deployer settings (``modelops.contract.names`` ENV_*), added to every Lambda.
         retry_attempts: how often EventBridge and Lambda retry an event whose handler fails (for instance
             because the endpoint is busy) before it goes to the dead-letter queue.
@@ -50,7 +53,8 @@ class ApprovalDeployer(Construct):
         project_name: str,
         staging_endpoint_name: str,
         production_endpoint_name: str,
-        model_execution_role: iam.IRole,
+        staging_execution_role: iam.IRole,
+        production_execution_role: iam.IRole,
         environment: Mapping[str, str],
         retry_attempts: int = 2,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
@@ -64,6 +68,11 @@ class ApprovalDeployer(Construct):
         self.rules: dict[str, events.Rule] = {}
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         deployer_routes = routes(group, staging_endpoint_name, production_endpoint_name)
+        # Each endpoint stage's deployer builds models with its own stage's execution role.
+        role_environment = {
+            STAGING_ROLE: {names.ENV_EXECUTION_ROLE_ARN: staging_execution_role.role_arn},
+            PRODUCTION_ROLE: {names.ENV_EXECUTION_ROLE_ARN: production_execution_role.role_arn},
+        }
         for route in deployer_routes:
             deployed = DeployerFunction(
                 self,
@@ -71,17 +80,22 @@ class ApprovalDeployer(Construct):
                 route=route,
                 code=code,
                 role=self.roles[route.role],
-                environment=environment,
+                environment={**environment, **role_environment.get(route.role, {})},
                 alarm_topic=registry.topic,
                 retry_attempts=retry_attempts,
+                alarm_name=names.dead_letter_alarm_name(project_name, route.handler),
             )
             self.functions[route.handler] = deployed.function
             self.dead_letter_queues[route.handler] = deployed.dead_letter_queue
             self.rules[route.handler] = deployed.rule
             self.dead_letter_alarms[route.handler] = deployed.dead_letter_alarm
-        grants = DeployerGrants(self, registry, project_name, model_execution_role)
-        grants.staging(self.roles[STAGING_ROLE], staging_endpoint_name, production_endpoint_name)
-        grants.production(self.roles[PRODUCTION_ROLE], production_endpoint_name, rollback_alarms)
+        grants = DeployerGrants(self, registry, project_name)
+        grants.staging(
+            self.roles[STAGING_ROLE], staging_endpoint_name, production_endpoint_name, staging_execution_role
+        )
+        grants.production(
+            self.roles[PRODUCTION_ROLE], production_endpoint_name, rollback_alarms, production_execution_role
+        )
         grants.notifier(self.roles[NOTIFIER_ROLE])
         # CDK makes each function depend on its role and the role's policy; the GetAtt of the role already
         # orders the role first (cfn-lint W3005), so keep only the policy: no invocation before its permissions.

@@ -32,6 +32,8 @@ class DeployerFunction(Construct):
         role: the role the function runs as (shared by the handlers of one endpoint).
         environment: the deployer settings (``modelops.contract.names`` ENV_*), set on the function.
         alarm_topic: where the dead-letter alarm is published.
+        alarm_name: the dead-letter alarm's name (``names.dead_letter_alarm_name``): the topic accepts only
+            the project's alarms, by name.
         retry_attempts: how often EventBridge and Lambda retry an event whose handler fails (for instance
             because the endpoint is busy) before it goes to the dead-letter queue.
 
@@ -49,6 +51,7 @@ class DeployerFunction(Construct):
         environment: Mapping[str, str],
         alarm_topic: sns.ITopic,
         retry_attempts: int,
+        alarm_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # SQS-managed encryption: EventBridge and Lambda can write to it without a key policy grant, and
@@ -88,7 +91,7 @@ class DeployerFunction(Construct):
         )
         log_group.grant_write(role)
         self.rule = self._rule(route, retry_attempts)
-        self.dead_letter_alarm = self._dead_letter_alarm(route, alarm_topic)
+        self.dead_letter_alarm = self._dead_letter_alarm(route, alarm_topic, alarm_name)
         cdk.Validations.of(self.dead_letter_queue).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-SQS3",
@@ -115,11 +118,12 @@ class DeployerFunction(Construct):
         )
         return rule
 
-    def _dead_letter_alarm(self, route: Route, topic: sns.ITopic) -> cloudwatch.Alarm:
+    def _dead_letter_alarm(self, route: Route, topic: sns.ITopic, name: str | None) -> cloudwatch.Alarm:
         """Any message in the queue, published to ``topic``: a dead-lettered event needs a person."""
         alarm = cloudwatch.Alarm(
             self,
             "DeadLetterAlarm",
+            alarm_name=name,
             alarm_description=f"{route.handler}: events failed and were dead-lettered; inspect the queue",
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(5)

@@ -6,7 +6,7 @@ Each role may do what its handlers do to its own endpoint and nothing else (``do
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,9 +15,10 @@ from constructs import Construct
 
 from infra.constructs.deployer_routes import ROLE_DESCRIPTIONS
 from infra.constructs.endpoint_alarms import grant_read_alarms
+from infra.constructs.governance import deployers
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.nag_ids import rendered_reference
-from modelops.contract import lifecycle
+from modelops.contract import names
 
 
 def deployer_roles(scope: Construct, group: str) -> dict[str, iam.Role]:
@@ -41,24 +42,23 @@ class DeployerGrants:
         scope: Construct,
         registry: GovernedRegistry,
         project: str,
-        model_execution_role: iam.IRole,
     ) -> None:
         self._stack = cdk.Stack.of(scope)
         self.registry = registry
         self.project = project
-        self.model_execution_role = model_execution_role
         self.packages = registry.model_package_arn_pattern
-        self.configs = self._arn("endpoint-config", f"{project}-*")
-        self.models = self._arn("model", f"{project}-*")
 
     def _arn(self, resource: str, name: str) -> str:
         return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
 
-    def staging(self, role: iam.Role, endpoint_name: str, production_endpoint_name: str) -> None:
+    def staging(
+        self, role: iam.Role, endpoint_name: str, production_endpoint_name: str, execution_role: iam.IRole
+    ) -> None:
         endpoint = self._arn("endpoint", endpoint_name)
         production = self._arn("endpoint", production_endpoint_name)
-        # Verification may reject a version; staging records only the Staging stage.
-        self._serve(role, endpoint, {"StringEqualsIfExists": self._record(lifecycle.STAGE_STAGING)})
+        # Verification may reject a version; staging records only Staging stages, with its own evidence.
+        records = deployers.staging_record_statements(self.packages)
+        self._serve(role, "staging", endpoint, execution_role, records)
         self._add(
             role,
             iam.PolicyStatement(
@@ -72,49 +72,28 @@ class DeployerGrants:
             ),
         )
         self.registry.artifact_bucket.grant_read(role)  # sample payloads for verification
-        self._acknowledge(role, serving=True, reads_artifacts=True)
+        self._acknowledge(role, "staging", reads_artifacts=True)
 
     def production(
-        self, role: iam.Role, endpoint_name: str, rollback_alarms: Sequence[cloudwatch.IAlarm]
+        self,
+        role: iam.Role,
+        endpoint_name: str,
+        rollback_alarms: Sequence[cloudwatch.IAlarm],
+        execution_role: iam.IRole,
     ) -> None:
-        # Production records Production and Archived stages and never touches approval (Null: the request
-        # may not carry ModelApprovalStatus), so it can neither approve nor reject a version.
-        conditions = {
-            "StringEqualsIfExists": {
-                "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
-            },
-            "Null": {"sagemaker:ModelApprovalStatus": "true"},
-        }
-        self._serve(role, self._arn("endpoint", endpoint_name), conditions)
+        # Production records Production and Archived stages, only from the states the approver and its own
+        # records put a version in, and never touches approval: it can neither approve nor reject.
+        records = deployers.production_record_statements(self.packages)
+        self._serve(role, "production", self._arn("endpoint", endpoint_name), execution_role, records)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)
-        self._acknowledge(role, serving=True, reads_artifacts=False)
+        self._acknowledge(role, "production", reads_artifacts=False)
 
     def notifier(self, role: iam.Role) -> None:
         self._read_and_notify(role)
-        # It marks a rejection as notified in the version's metadata: no approval, no stage.
-        self._add(
-            role,
-            iam.PolicyStatement(
-                sid="MarkNotified",
-                actions=["sagemaker:UpdateModelPackage"],
-                resources=[self.packages],
-                conditions={
-                    "Null": {
-                        "sagemaker:ModelApprovalStatus": "true",
-                        "sagemaker:ModelLifeCycle:stage": "true",
-                    }
-                },
-            ),
-        )
-        self._acknowledge(role, serving=False, reads_artifacts=False)
-
-    @staticmethod
-    def _record(stage: str) -> dict[str, list[str]]:
-        return {
-            "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
-            "sagemaker:ModelLifeCycle:stage": [stage],
-        }
+        # It marks a rejection as notified in the version's metadata: that key only, no approval, no stage.
+        self._add(role, *deployers.notifier_record_statements(self.packages))
+        self._acknowledge(role, None, reads_artifacts=False)
 
     def _read_and_notify(self, role: iam.Role) -> None:
         self._add(
@@ -125,18 +104,25 @@ class DeployerGrants:
         )
         self.registry.topic.grant_publish(role)
 
-    def _serve(self, role: iam.Role, endpoint: str, record_conditions: Mapping[str, object]) -> None:
-        """What deploying one endpoint takes: models and configs under the project prefix, that endpoint,
-        recording stages under ``record_conditions``, and passing the model execution role to SageMaker."""
+    def _stage_resources(self, environment: str) -> tuple[str, str]:
+        prefix = names.resource_prefix(self.project, environment)
+        return self._arn("model", f"{prefix}*"), self._arn("endpoint-config", f"{prefix}*")
+
+    def _serve(
+        self,
+        role: iam.Role,
+        environment: str,
+        endpoint: str,
+        execution_role: iam.IRole,
+        records: Sequence[iam.PolicyStatement],
+    ) -> None:
+        """What deploying one endpoint takes: models and configs under its own stage's prefix, that endpoint,
+        its own stage records, and passing its own stage's model execution role to SageMaker."""
         self._read_and_notify(role)
+        models, configs = self._stage_resources(environment)
         self._add(
             role,
-            iam.PolicyStatement(
-                sid="RecordStages",
-                actions=["sagemaker:UpdateModelPackage"],
-                resources=[self.packages],
-                conditions=dict(record_conditions),
-            ),
+            *records,
             iam.PolicyStatement(
                 sid="CreateModelsAndConfigs",
                 actions=[
@@ -144,7 +130,7 @@ class DeployerGrants:
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                 ],
-                resources=[self.models, self.configs],
+                resources=[models, configs],
             ),
             # Create and update authorize on the endpoint and on the config it is given.
             iam.PolicyStatement(
@@ -155,19 +141,19 @@ class DeployerGrants:
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:DeleteEndpoint",  # only a Failed endpoint, to create it again
                 ],
-                resources=[endpoint, self.configs],
+                resources=[endpoint, configs],
             ),
             iam.PolicyStatement(
                 sid="TagWhatItServes",
                 actions=["sagemaker:AddTags", "sagemaker:ListTags"],
-                resources=[endpoint, self.configs, self.models],
+                resources=[endpoint, configs, models],
             ),
             # After an update settles, the deployer looks for a version whose request arrived meanwhile.
             iam.PolicyStatement(sid="FindWaitingVersions", actions=["sagemaker:Search"], resources=["*"]),
             iam.PolicyStatement(
                 sid="PassModelExecutionRole",
                 actions=["iam:PassRole"],
-                resources=[self.model_execution_role.role_arn],
+                resources=[execution_role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             ),
         )
@@ -177,7 +163,7 @@ class DeployerGrants:
         for statement in statements:
             role.add_to_policy(statement)
 
-    def _acknowledge(self, role: iam.Role, *, serving: bool, reads_artifacts: bool) -> None:
+    def _acknowledge(self, role: iam.Role, serving: str | None, *, reads_artifacts: bool) -> None:
         self.registry.acknowledge_version_wildcard(role)
         prefix = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         reasons = {
@@ -187,15 +173,17 @@ class DeployerGrants:
             ),
         }
         if serving:
+            stage = names.resource_prefix(self.project, serving)
             reasons |= {
-                f"Resource::{prefix}:endpoint-config/{self.project}-*": (
+                f"Resource::{prefix}:endpoint-config/{stage}*": (
                     "Endpoint config names derive from each version's content and are created at run time; "
-                    f"the wildcard is limited to this project's '{self.project}-' prefix in this account and "
-                    "region."
+                    f"the wildcard is limited to this endpoint stage's '{stage}' prefix in this account and "
+                    "region, so this deployer cannot create or tag the other stage's configs."
                 ),
-                f"Resource::{prefix}:model/{self.project}-*": (
+                f"Resource::{prefix}:model/{stage}*": (
                     "Model names derive from each version's content and are created at run time; the wildcard "
-                    f"is limited to this project's '{self.project}-' prefix in this account and region."
+                    f"is limited to this endpoint stage's '{stage}' prefix in this account and region, so "
+                    "this deployer cannot create or tag the model the other stage runs."
                 ),
                 "Resource::*": (
                     "sagemaker:Search has no resource-level permissions (the service authorization reference "

@@ -19,7 +19,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from modelops.contract import lifecycle
+from infra.constructs.governance import artifacts, humans, notifications
+from infra.constructs.governance.pipeline import pipeline_register_statement
+from modelops.contract import lifecycle, names
 
 # What a reader of the registry may do. CreateModel is listed because a cross-account reader deploys a
 # version by creating a model from the package ARN in its own account.
@@ -35,9 +37,6 @@ _CROSS_ACCOUNT_READ_ACTIONS = (
     "sagemaker:ListModelPackages",
     "sagemaker:CreateModel",
 )
-# The SageMaker condition keys that carry the requested approval status and lifecycle stage.
-_APPROVAL_KEY = "sagemaker:ModelApprovalStatus"
-_STAGE_KEY = "sagemaker:ModelLifeCycle:stage"
 
 
 class GovernedRegistry(Construct):
@@ -52,8 +51,9 @@ class GovernedRegistry(Construct):
         group_tags: extra tags on the group, e.g. the ``sagemaker:project-*`` tags that make Studio list it
             under a SageMaker project.
         noncurrent_version_retention: how long superseded artifact object versions are kept.
-        endpoint_name_prefix: endpoints named ``<prefix>-*`` serve this registry's versions; readers may
-            describe them (``modelops status`` compares what they serve with what the registry says).
+        endpoint_name_prefix: the project whose two endpoints (``<prefix>-staging``, ``<prefix>-production``)
+            serve this registry's versions; readers may describe them (``modelops status`` compares what
+            they serve with what the registry says), and that project's alarms may notify the topic.
     """
 
     def __init__(
@@ -82,6 +82,12 @@ class GovernedRegistry(Construct):
         )
         self.access_log_bucket, self.artifact_bucket = self._buckets(noncurrent_version_retention)
         self.topic: sns.ITopic = self._topic(model_package_group_name, notification_email)
+        if endpoint_name_prefix:
+            self._accept_alarms(endpoint_name_prefix)
+        # Model artifacts are written once and never replaced or deleted, by anyone (governance.artifacts).
+        for statement in artifacts.pinned_artifact_statements(self.artifact_bucket):
+            self.artifact_bucket.add_to_resource_policy(statement)
+        self._grant_readers_artifacts(reader_account_ids)
         group = sagemaker.CfnModelPackageGroup(
             self,
             "Group",
@@ -96,13 +102,17 @@ class GovernedRegistry(Construct):
         self._group = group
         self.model_package_group_name: str = model_package_group_name
         self.model_package_group_arn: str = group.attr_model_package_group_arn
-        self._endpoint_name_prefix = endpoint_name_prefix
-        self._endpoint_arn_pattern = (
-            stack.format_arn(
-                service="sagemaker", resource="endpoint", resource_name=f"{endpoint_name_prefix}-*"
-            )
+        self._endpoint_arns = (
+            [
+                stack.format_arn(
+                    service="sagemaker",
+                    resource="endpoint",
+                    resource_name=names.endpoint_name(endpoint_name_prefix, environment),
+                )
+                for environment in names.ENVIRONMENTS
+            ]
             if endpoint_name_prefix
-            else None
+            else []
         )
         # Versions are named <group>/<n>; IAM needs the package ARN pattern, not the group ARN.
         self.model_package_arn_pattern: str = stack.format_arn(
@@ -154,7 +164,7 @@ class GovernedRegistry(Construct):
         return access_logs, artifacts
 
     def _topic(self, group_name: str, notification_email: str | None) -> sns.ITopic:
-        """The lifecycle topic, encrypted with the registry key, which CloudWatch alarms may use."""
+        """The lifecycle topic, encrypted with the registry key."""
         topic = sns.Topic(
             self,
             "LifecycleTopic",
@@ -164,17 +174,43 @@ class GovernedRegistry(Construct):
         )
         if notification_email is not None:
             topic.add_subscription(subscriptions.EmailSubscription(notification_email))
-        # CloudWatch alarms publish to the topic; they need the key to encrypt the message.
+        return topic
+
+    def _accept_alarms(self, project: str) -> None:
+        """The project's CloudWatch alarms (rollback and dead-letter) may publish to the topic, and use the
+        key to encrypt the message; no other alarm may."""
+        stack = cdk.Stack.of(self)
+        alarms = [
+            stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name=pattern,
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for pattern in names.alarm_name_patterns(project)
+        ]
+        self.topic.add_to_resource_policy(
+            notifications.alarm_publish_statement(self.topic.topic_arn, stack.account, alarms)
+        )
+        self.key.add_to_resource_policy(notifications.alarm_key_statement(stack.account, alarms))
+
+    def _grant_readers_artifacts(self, account_ids: Sequence[str]) -> None:
+        """A reader deploys a version by creating a model in its own account, whose execution role then
+        downloads the artifact: it needs the model artifacts (only) and the key to decrypt them through S3."""
+        if not account_ids:
+            return
+        principals: list[iam.IPrincipal] = [iam.AccountPrincipal(account) for account in account_ids]
+        for statement in artifacts.cross_account_reader_statements(self.artifact_bucket, principals):
+            self.artifact_bucket.add_to_resource_policy(statement)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublishEncrypted",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                sid="CrossAccountDecryptModelArtifacts",
+                principals=principals,
+                actions=["kms:Decrypt"],
                 resources=["*"],  # in a key policy "*" means this key
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}"}},
             )
         )
-        return topic
 
     @staticmethod
     def _cross_account_policy(group_name: str, account_ids: Sequence[str]) -> dict[str, object] | None:
@@ -226,12 +262,12 @@ class GovernedRegistry(Construct):
             # Search (how `production`/`staging` resolve in one call) has no resource-level permissions.
             iam.PolicyStatement(sid="SearchRegistry", actions=["sagemaker:Search"], resources=["*"]),
         ]
-        if self._endpoint_arn_pattern is not None:
+        if self._endpoint_arns:
             statements.append(
                 iam.PolicyStatement(
                     sid="ReadServingEndpoints",
                     actions=["sagemaker:DescribeEndpoint", "sagemaker:ListTags"],
-                    resources=[self._endpoint_arn_pattern],
+                    resources=list(self._endpoint_arns),
                 )
             )
         return statements
@@ -244,15 +280,6 @@ class GovernedRegistry(Construct):
                 "it is read-only, and Describe permissions still scope what a reader can open.",
             )
         ]
-        if self._endpoint_arn_pattern is not None:
-            acknowledgments.append(
-                (
-                    "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
-                    f"<AWS::AccountId>:endpoint/{self._endpoint_name_prefix}-*]",
-                    "Read-only DescribeEndpoint/ListTags on this project's endpoints (<project>-staging, "
-                    "<project>-production); the prefix keeps other projects' endpoints out.",
-                )
-            )
         for ack_id, reason in acknowledgments:
             cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=ack_id, reason=reason))
 
@@ -274,58 +301,45 @@ class GovernedRegistry(Construct):
         artifacts_prefix: str = "*",
     ) -> iam.Grant:
         """Register new versions with one of ``approval_statuses`` only (pending, by default: no approval
-        rights), and read and write artifacts under ``artifacts_prefix`` of the artifact bucket."""
+        rights), in Development if a stage is given, with none of the system's evidence; and read and write
+        artifacts under ``artifacts_prefix`` (new model artifacts only: the bucket policy refuses replacing
+        or deleting one)."""
         self.artifact_bucket.grant_read_write(grantee, artifacts_prefix)
+        register = pipeline_register_statement(self._registry_resources, approval_statuses)
         return iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["sagemaker:CreateModelPackage"],
-            resource_arns=self._registry_resources,
-            conditions={"StringEquals": {_APPROVAL_KEY: list(approval_statuses)}},
+            actions=register.actions,
+            resource_arns=register.resources,
+            conditions=register.conditions,
         )
 
     def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Change a version's approval status and lifecycle stage (what an approver does in Studio)."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:UpdateModelPackage"],
-            resource_arns=[self.model_package_arn_pattern],
+        """Approve, reject, promote a version that passed staging, ask for a rollback (the approver's rights,
+        with the same explicit denies as ``approver_policy``)."""
+        approve, *rest = humans.approver_statements(
+            self.model_package_group_arn, self.model_package_arn_pattern
         )
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=approve.actions,
+            resource_arns=approve.resources,
+            conditions=approve.conditions,
+        )
+        for statement in rest:
+            grantee.grant_principal.add_to_principal_policy(statement)
+        return grant
 
     def data_scientist_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
-        """Register and annotate versions; never approve them, never set the Production stage."""
-        resources = self._registry_resources
+        """Register pending versions in Development and annotate them; never approve, move a stage, write the
+        system's evidence or touch a version the system has moved (``infra.constructs.governance.humans``)."""
         policy = iam.ManagedPolicy(
             scope,
             construct_id,
             description=f"Data scientists of {self.model_package_group_name}: register, never approve or promote",
             statements=[
                 *self._read_statements(),
-                iam.PolicyStatement(
-                    sid="RegisterPendingVersions",
-                    actions=["sagemaker:CreateModelPackage"],
-                    resources=resources,
-                    conditions={"StringEqualsIfExists": {_APPROVAL_KEY: lifecycle.PENDING}},
-                ),
-                iam.PolicyStatement(
-                    sid="AnnotateVersionsInDevelopment",
-                    actions=["sagemaker:UpdateModelPackage"],
-                    resources=[self.model_package_arn_pattern],
-                    conditions={"StringEqualsIfExists": {_STAGE_KEY: lifecycle.STAGE_DEVELOPMENT}},
-                ),
-                # Explicit denies win over any allow another policy may add to the same role.
-                iam.PolicyStatement(
-                    sid="DenyApproval",
-                    effect=iam.Effect.DENY,
-                    actions=["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
-                    resources=resources,
-                    conditions={"StringEquals": {_APPROVAL_KEY: lifecycle.APPROVED}},
-                ),
-                iam.PolicyStatement(
-                    sid="DenyProductionStage",
-                    effect=iam.Effect.DENY,
-                    actions=["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
-                    resources=resources,
-                    conditions={"StringEquals": {_STAGE_KEY: lifecycle.STAGE_PRODUCTION}},
+                *humans.data_scientist_statements(
+                    self.model_package_group_arn, self.model_package_arn_pattern
                 ),
             ],
         )
@@ -334,25 +348,15 @@ class GovernedRegistry(Construct):
         return policy
 
     def approver_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
-        """Approve or reject versions and promote a version to the Production stage."""
+        """Approve or reject versions, promote one that passed staging, ask for a rollback to one production
+        served; never the system's evidence, never what production serves (``governance.humans``)."""
         policy = iam.ManagedPolicy(
             scope,
             construct_id,
             description=f"Approvers of {self.model_package_group_name}: approve, reject, promote to Production",
             statements=[
                 *self._read_statements(),
-                iam.PolicyStatement(
-                    sid="ApproveAndPromote",
-                    actions=["sagemaker:UpdateModelPackage"],
-                    resources=[self.model_package_arn_pattern],
-                    # IfExists: a plain approval carries no lifecycle; a lifecycle change may only name
-                    # Production (promotion) or Archived (retiring a version by hand).
-                    conditions={
-                        "StringEqualsIfExists": {
-                            _STAGE_KEY: [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
-                        }
-                    },
-                ),
+                *humans.approver_statements(self.model_package_group_arn, self.model_package_arn_pattern),
             ],
         )
         self.acknowledge_version_wildcard(policy)

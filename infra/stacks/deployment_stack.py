@@ -10,15 +10,18 @@ from constructs import Construct
 
 from infra.constructs.approval_deployer import ApprovalDeployer
 from infra.constructs.endpoint_alarms import EndpointAlarms
+from infra.constructs.governance import artifacts
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.nag_ids import rendered_reference
 from modelops.contract import names as env
-from modelops.contract.names import DATA_CAPTURE_PREFIX, endpoint_name
+from modelops.contract.names import DATA_CAPTURE_PREFIX, MODEL_ARTIFACT_KEYS, endpoint_name
 from modelops.contract.settings import StageSettings
+from modelops.contract.training import SKLEARN_IMAGE_ACCOUNTS, SKLEARN_REPOSITORY
 
 
 class DeploymentStack(cdk.Stack):
-    """The deployer (rules, Lambdas, queues), the production rollback alarms and the model execution role.
+    """The deployer (rules, Lambdas, queues), the production rollback alarms and one model execution role
+    per endpoint stage (so what the staging deployer may pass is never what production runs as).
 
     The endpoints themselves are not CloudFormation resources: the deployer creates and updates them as
     versions are approved, so a deployment never waits for, or fights with, a stack update.
@@ -38,7 +41,22 @@ class DeploymentStack(cdk.Stack):
         staging = endpoint_name(project, "staging")
         production = endpoint_name(project, "production")
 
-        self.model_execution_role = self._model_execution_role(settings, registry)
+        # The scikit-learn image lives in an AWS account that differs per region: map it at deploy time.
+        images = cdk.CfnMapping(
+            self,
+            "ScikitLearnImageAccounts",
+            mapping={
+                region: {"account": account} for region, account in sorted(SKLEARN_IMAGE_ACCOUNTS.items())
+            },
+        )
+        self._image_repository_arn = self.format_arn(
+            service="ecr",
+            account=images.find_in_map(cdk.Aws.REGION, "account"),
+            resource="repository",
+            resource_name=SKLEARN_REPOSITORY,
+        )
+        self.staging_execution_role = self._model_execution_role(settings, registry, staging, "Staging")
+        self.model_execution_role = self._model_execution_role(settings, registry, production, "")
         self.production_alarms = EndpointAlarms(
             self,
             "ProductionAlarms",
@@ -58,7 +76,8 @@ class DeploymentStack(cdk.Stack):
             project_name=project,
             staging_endpoint_name=staging,
             production_endpoint_name=production,
-            model_execution_role=self.model_execution_role,
+            staging_execution_role=self.staging_execution_role,
+            production_execution_role=self.model_execution_role,
             environment=environment,
             rollback_alarms=self.production_alarms.alarms,
         )
@@ -66,6 +85,7 @@ class DeploymentStack(cdk.Stack):
             "StagingEndpointName": staging,
             "ProductionEndpointName": production,
             "ModelExecutionRoleArn": self.model_execution_role.role_arn,
+            "StagingModelExecutionRoleArn": self.staging_execution_role.role_arn,
             **{
                 f"{''.join(p.title() for p in name.split('_'))}DeadLetterQueueUrl": queue.queue_url
                 for name, queue in self.deployer.dead_letter_queues.items()
@@ -85,6 +105,7 @@ class DeploymentStack(cdk.Stack):
             env.ENV_PROJECT_NAME: project,
             env.ENV_GROUP_NAME: registry.model_package_group_name,
             env.ENV_TOPIC_ARN: registry.topic.topic_arn,
+            # The staging deployer's functions get the staging role instead (ApprovalDeployer).
             env.ENV_EXECUTION_ROLE_ARN: self.model_execution_role.role_arn,
             env.ENV_STAGING_ENDPOINT: endpoint_name(project, "staging"),
             env.ENV_PRODUCTION_ENDPOINT: production,
@@ -101,17 +122,20 @@ class DeploymentStack(cdk.Stack):
             env.ENV_CHAMPION_TOLERANCE: str(settings.champion_tolerance),
         }
 
-    def _model_execution_role(self, settings: StageSettings, registry: GovernedRegistry) -> iam.Role:
-        """What SageMaker needs to serve a version: its artifact, the serving image, logs, data capture."""
-        project = settings.project_name
+    def _model_execution_role(
+        self, settings: StageSettings, registry: GovernedRegistry, endpoint: str, construct_prefix: str
+    ) -> iam.Role:
+        """What SageMaker needs to serve a version on ``endpoint``: its artifact (model artifacts only, not
+        the datasets), the scikit-learn image of this region's AWS account, its logs, data capture."""
+        production = not construct_prefix
         role = iam.Role(
             self,
-            "ModelExecutionRole",
+            f"{construct_prefix}ModelExecutionRole",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"SageMaker serves {project} model versions with this role",
+            description=f"SageMaker serves model versions on {endpoint} with this role",
         )
-        registry.artifact_bucket.grant_read(role)
-        if settings.production_data_capture:
+        artifacts.model_artifact_read(registry.artifact_bucket, registry.key, role)
+        if production and settings.production_data_capture:
             registry.artifact_bucket.grant_put(role, f"{DATA_CAPTURE_PREFIX}/*")
         role.add_to_policy(
             iam.PolicyStatement(
@@ -121,14 +145,7 @@ class DeploymentStack(cdk.Stack):
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchCheckLayerAvailability",
                 ],
-                resources=[
-                    self.format_arn(
-                        service="ecr",
-                        account="*",
-                        resource="repository",
-                        resource_name="sagemaker-scikit-learn",
-                    )
-                ],
+                resources=[self._image_repository_arn],
             )
         )
         role.add_to_policy(
@@ -137,7 +154,7 @@ class DeploymentStack(cdk.Stack):
         log_group = self.format_arn(
             service="logs",
             resource="log-group",
-            resource_name=f"/aws/sagemaker/Endpoints/{project}-*",
+            resource_name=f"/aws/sagemaker/Endpoints/{endpoint}",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_policy(
@@ -157,42 +174,38 @@ class DeploymentStack(cdk.Stack):
                 },
             )
         )
-        self._acknowledge_execution_role(role, settings, registry)
+        self._acknowledge_execution_role(role, settings, registry, endpoint, production)
         return role
 
     def _acknowledge_execution_role(
-        self, role: iam.Role, settings: StageSettings, registry: GovernedRegistry
+        self,
+        role: iam.Role,
+        settings: StageSettings,
+        registry: GovernedRegistry,
+        endpoint: str,
+        production: bool,
     ) -> None:
-        artifacts = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
-        log_group = (
-            "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
-            f"/aws/sagemaker/Endpoints/{settings.project_name}-*"
-        )
-        read = "Bucket.grant_read on the registry's artifact bucket only: SageMaker downloads model.tar.gz."
+        bucket = rendered_reference(cdk.Stack.of(registry), registry.artifact_bucket.bucket_arn)
+        log_group = f"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/{endpoint}"
         reasons = {
-            "Action::s3:GetBucket*": read,
-            "Action::s3:GetObject*": read,
-            "Action::s3:List*": read,
-            f"Resource::{artifacts}/*": (
-                "Model artifacts of every version live under per-run prefixes of the registry's artifact "
-                "bucket (and data capture under its data-capture/ prefix); only that bucket is reachable."
-            ),
-            "Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/sagemaker-scikit-learn": (
-                "The scikit-learn serving image lives in an AWS-owned account that differs per region; the "
-                "wildcard is the account only, the repository is named."
+            f"Resource::{bucket}/{MODEL_ARTIFACT_KEYS}": (
+                "Model artifacts are written under each pipeline execution's own model/ prefix (execution IDs "
+                "are created at run time); SageMaker reads only those keys, not the datasets or evaluations."
             ),
             "Resource::*": (
                 "ecr:GetAuthorizationToken has no resource type, and cloudwatch:PutMetricData has none either; "
                 "the latter is limited to SageMaker's namespaces by a condition."
             ),
-            f"Resource::{log_group}": "SageMaker creates one log group per endpoint of this project prefix.",
             f"Resource::{log_group}:log-stream:*": "Log streams are created per instance at run time.",
         }
-        if settings.production_data_capture:
+        if production and settings.production_data_capture:
             capture = "Bucket.grant_put for data capture, on the artifact bucket's data-capture/ prefix only."
             reasons.update(
                 {
-                    f"Resource::{artifacts}/{DATA_CAPTURE_PREFIX}/*": capture,
+                    "Action::s3:GetBucket*": capture,
+                    "Action::s3:GetObject*": capture,
+                    "Action::s3:List*": capture,
+                    f"Resource::{bucket}/{DATA_CAPTURE_PREFIX}/*": capture,
                     "Action::s3:Abort*": capture,
                     "Action::kms:GenerateDataKey*": "Encrypting captured data with the registry key (that key only).",
                     "Action::kms:ReEncrypt*": "Encrypting captured data with the registry key (that key only).",

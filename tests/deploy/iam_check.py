@@ -1,36 +1,25 @@
-"""Does a deployer Lambda's own role allow the AWS calls it makes? A small IAM evaluator for the tests.
+"""Does a deployer Lambda's own role allow the AWS calls it makes, in the state it makes them?
 
-moto does not enforce IAM, so the flow tests alone would pass with any policy. This module reads each
-handler's role policies from the synthesized template (resolved to the embedded AWS's real ARNs), records
-the calls the handlers make through their boto3 clients, and evaluates each call the way IAM does for
-identity policies: an explicit Deny wins, otherwise some Allow statement must match the action, the
-resource and every condition. Each call maps to what the service authorization reference says it needs
-(CreateEndpoint, for instance, authorizes on the endpoint and on the endpoint config it names).
+moto does not enforce IAM, so the flow tests alone would pass with any policy. This module records the calls
+the handlers make through their boto3 clients, each with the stored state of the model package it acts on
+as it is just before the call (the ``sagemaker:Current*`` keys the deployer policies test), and decides
+each with the project's IAM evaluator (``modelops.local.iam``) over the synthesized policies.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from modelops.deploy.clients import Clients, default_clients
 from modelops.local.embedded import EmbeddedAWS
+from modelops.local.iam import Assembly, Authorizer, Environment, Identity, Target, collect
 
-DEPLOYMENT_STACK = "modelops-deployment"
 HANDLER_MODULE = "modelops.deploy.handlers."
-
-
-@dataclass(frozen=True)
-class Authorization:
-    """One action on one resource, with the condition keys the request supplies."""
-
-    action: str
-    resource: str
-    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,117 +28,32 @@ class Call:
     service: str
     operation: str
     params: dict[str, Any] = field(hash=False, compare=False)
+    target: Target = field(default_factory=Target, hash=False, compare=False)
 
 
-def authorizations(call: Call, region: str, account: str) -> list[Authorization]:
-    """What IAM checks for ``call``; an operation the deployer did not use before is an error, not a pass."""
-    p = call.params
+@dataclass(frozen=True)
+class Roles:
+    """Each handler's role as the synthesized templates define it, and an authorizer for its calls."""
 
-    def sagemaker(kind: str, name: str) -> str:
-        return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}"  # SageMaker ARNs are lower case
+    authorizer: Authorizer
+    by_handler: dict[str, Identity]
 
-    action = f"sagemaker:{call.operation}"
-    if call.service == "sagemaker":
-        if call.operation == "DescribeModelPackage":
-            return [Authorization(action, p["ModelPackageName"])]
-        if call.operation == "UpdateModelPackage":
-            context = []
-            if "ModelApprovalStatus" in p:
-                context.append(("sagemaker:ModelApprovalStatus", p["ModelApprovalStatus"]))
-            if "ModelLifeCycle" in p:
-                context.append(("sagemaker:ModelLifeCycle:stage", p["ModelLifeCycle"]["Stage"]))
-            return [Authorization(action, p["ModelPackageArn"], tuple(context))]
-        if call.operation == "CreateModel":
-            passed = (("iam:PassedToService", "sagemaker.amazonaws.com"),)
-            return [
-                Authorization(action, sagemaker("model", p["ModelName"])),
-                Authorization("iam:PassRole", p["ExecutionRoleArn"], passed),
-            ]
-        if call.operation in ("CreateEndpointConfig", "DescribeEndpointConfig"):
-            return [Authorization(action, sagemaker("endpoint-config", p["EndpointConfigName"]))]
-        if call.operation in ("CreateEndpoint", "UpdateEndpoint"):
-            return [
-                Authorization(action, sagemaker("endpoint", p["EndpointName"])),
-                Authorization(action, sagemaker("endpoint-config", p["EndpointConfigName"])),
-            ]
-        if call.operation in ("DescribeEndpoint", "DeleteEndpoint"):
-            return [Authorization(action, sagemaker("endpoint", p["EndpointName"]))]
-        if call.operation in ("AddTags", "ListTags"):
-            return [Authorization(action, p["ResourceArn"])]
-        if call.operation == "Search":
-            return [Authorization(action, "*")]
-    if call.service == "sagemaker-runtime" and call.operation == "InvokeEndpoint":
-        return [Authorization("sagemaker:InvokeEndpoint", sagemaker("endpoint", p["EndpointName"]))]
-    if call.service == "s3" and call.operation in ("GetObject", "HeadObject"):
-        return [Authorization("s3:GetObject", f"arn:aws:s3:::{p['Bucket']}/{p['Key']}")]
-    if call.service == "s3" and call.operation == "ListObjectsV2":
-        return [Authorization("s3:ListBucket", f"arn:aws:s3:::{p['Bucket']}")]
-    if call.service == "sns" and call.operation == "Publish":
-        return [Authorization("sns:Publish", p["TopicArn"])]
-    raise KeyError(f"no IAM mapping for {call.service}:{call.operation}; add it from the reference")
+    @classmethod
+    def of(cls, cdk_out: Path, aws: EmbeddedAWS) -> Roles:
+        env = Environment(account=aws.account_id, region=aws.region)
+        principals = collect(Assembly.from_cdk_out(cdk_out, env))
+        by_handler = {
+            f.handler.removeprefix(HANDLER_MODULE).removesuffix(".handler"): principals.by_arn(f.role_arn)
+            for f in principals.functions.values()
+            if f.handler.startswith(HANDLER_MODULE)
+        }
+        return cls(Authorizer(principals, env), by_handler)
 
-
-def _matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
-    values = [str(v) for v in _as_list(expected)]
-    present = key in context
-    if operator == "Null":
-        return (values == ["true"]) != present
-    if operator.endswith("IfExists") and not present:
-        return True
-    if not present:
-        return False
-    base = operator.removesuffix("IfExists")
-    if base == "StringEquals":
-        return context[key] in values
-    if base == "StringLike":
-        return any(_matches(v, context[key]) for v in values)
-    raise KeyError(f"condition operator {operator} is not evaluated here; add it")
-
-
-def _statement_matches(statement: dict[str, Any], auth: Authorization) -> bool:
-    if not any(_matches(a, auth.action, ignore_case=True) for a in _as_list(statement["Action"])):
-        return False
-    if not any(_matches(r, auth.resource) for r in _as_list(statement["Resource"])):
-        return False
-    context = dict(auth.context)
-    return all(
-        _condition_holds(operator, key, expected, context)
-        for operator, keys in statement.get("Condition", {}).items()
-        for key, expected in keys.items()
-    )
-
-
-def allows(statements: list[dict[str, Any]], auth: Authorization) -> bool:
-    matching = [s for s in statements if _statement_matches(s, auth)]
-    return any(s["Effect"] == "Allow" for s in matching) and not any(s["Effect"] == "Deny" for s in matching)
-
-
-def role_statements(aws: EmbeddedAWS) -> dict[str, list[dict[str, Any]]]:
-    """Each handler's role policy statements, resolved against the embedded AWS's resources."""
-    resolver = aws.provisioned.resolvers[DEPLOYMENT_STACK]
-    resources = resolver.stack.resources
-    by_role: dict[str, list[dict[str, Any]]] = {}
-    for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Policy":
-            document = resolver.resolve(resource["Properties"]["PolicyDocument"])
-            for role in resource["Properties"]["Roles"]:
-                by_role.setdefault(role["Ref"], []).extend(document["Statement"])
-    statements: dict[str, list[dict[str, Any]]] = {}
-    for resource in resources.values():
-        if resource["Type"] == "AWS::Lambda::Function":
-            handler = resource["Properties"]["Handler"].removeprefix(HANDLER_MODULE).removesuffix(".handler")
-            role, _ = resource["Properties"]["Role"]["Fn::GetAtt"]
-            statements[handler] = by_role.get(role, [])
-    return statements
+    def refusal(self, call: Call) -> str | None:
+        verdict = self.authorizer.decide(
+            self.by_handler[call.handler], call.service, call.operation, call.params, target=call.target
+        )
+        return None if verdict.allowed else verdict.explain()
 
 
 def _calling_handler() -> str | None:
@@ -160,9 +64,21 @@ def _calling_handler() -> str | None:
     return None
 
 
+def _target(aws: EmbeddedAWS, service: str, params: dict[str, Any]) -> Target:
+    """What the call acts on, as stored now (read with a client of the test's, so it is not recorded)."""
+    package = params.get("ModelPackageArn") or params.get("ModelPackageName")
+    if service == "sagemaker" and package:
+        described = aws.client("sagemaker").describe_model_package(ModelPackageName=package)
+        return Target.from_model_package(described)
+    if service in ("s3", "sns"):  # the artifact bucket's objects and the topic use the registry's key
+        return Target(kms_key_arn=str(aws.output("ArtifactKeyArn")))
+    return Target()
+
+
 @contextmanager
-def recorded_handler_calls() -> Iterator[list[Call]]:
-    """Every call made through the deployer's own clients (not the emulator's), with the handler making it."""
+def recorded_handler_calls(aws: EmbeddedAWS) -> Iterator[list[Call]]:
+    """Every call made through the deployer's own clients (not the emulator's), with the handler making it
+    and the state of what it acts on."""
     calls: list[Call] = []
     clients: Clients = default_clients()  # the cached clients every handler invocation uses
 
@@ -170,7 +86,8 @@ def recorded_handler_calls() -> Iterator[list[Call]]:
         handler = _calling_handler()
         if handler is not None:
             service = model.service_model.service_name
-            calls.append(Call(handler, service, model.name, dict(params)))
+            target = _target(aws, service, params)
+            calls.append(Call(handler, service, model.name, dict(params), target))
 
     hooked = [clients.sagemaker, clients.runtime, clients.s3, clients.sns]
     for client in hooked:

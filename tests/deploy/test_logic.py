@@ -178,8 +178,12 @@ def test_names_derive_from_content_not_the_clock() -> None:
     assert config != ep.endpoint_config_name("modelops", _placement(environment="staging"), 7, ARN)
     # Traffic shifting belongs to the update call, not the config: changing it reuses the config.
     assert config == ep.endpoint_config_name("modelops", _placement(traffic_shifting="linear"), 7, ARN)
-    model = ep.model_name("modelops", 7, ARN, role)
-    assert model.startswith("modelops-v7-") and model == ep.model_name("modelops", 7, ARN, role)
+    model = ep.model_name("modelops", "production", 7, ARN, role)
+    assert model.startswith("modelops-prod-v7-") and model == ep.model_name(
+        "modelops", "production", 7, ARN, role
+    )
+    # Each endpoint stage builds its own model: staging never creates the one production runs.
+    assert ep.model_name("modelops", "staging", 7, ARN, role).startswith("modelops-stag-v7-")
     longest = ep.endpoint_config_name("p" * 32, _placement(), 99999, ARN)
     assert len(longest) <= 63
 

@@ -210,12 +210,15 @@ def test_each_handler_runs_with_the_role_of_the_endpoint_it_acts_on(outdir: Path
         assert logical_id.startswith(role) and attribute == "Arn", handler
 
 
-def test_pass_role_is_limited_to_the_model_execution_role_and_to_sagemaker(outdir: Path) -> None:
+def test_each_deployer_may_pass_only_its_own_stage_model_execution_role_to_sagemaker(outdir: Path) -> None:
     t = _template(outdir)
-    for role in ("ApprovalDeployerStagingRole", "ApprovalDeployerProductionRole"):
+    for role, execution_role in (
+        ("ApprovalDeployerStagingRole", "StagingModelExecutionRole"),
+        ("ApprovalDeployerProductionRole", "ModelExecutionRole"),
+    ):
         (pass_role,) = [s for s in _statements(t, role) if s["Action"] == "iam:PassRole"]
         (logical_id, attribute) = pass_role["Resource"]["Fn::GetAtt"]
-        assert logical_id.startswith("ModelExecutionRole") and attribute == "Arn"
+        assert logical_id.startswith(execution_role) and attribute == "Arn"
         assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     assert "iam:PassRole" not in _actions(_statements(t, "ApprovalDeployerNotifierRole"))
 
@@ -224,20 +227,31 @@ def test_the_staging_role_changes_only_staging_and_only_reads_what_production_se
     statements = _by_sid(_template(outdir), "ApprovalDeployerStagingRole")
     managed = json.dumps(statements["ManageEndpoint"]["Resource"])
     assert ":endpoint/modelops-staging" in managed and "modelops-production" not in managed
-    assert ":endpoint-config/modelops-*" in managed and ":endpoint/modelops-*" not in managed
-    assert ":model/modelops-*" in json.dumps(statements["CreateModelsAndConfigs"]["Resource"])
-    assert "modelops-production" not in json.dumps(statements["TagWhatItServes"]["Resource"])
+    assert ":endpoint-config/modelops-stag-v*" in managed and ":endpoint/modelops-*" not in managed
+    created = json.dumps(statements["CreateModelsAndConfigs"]["Resource"])
+    assert ":model/modelops-stag-v*" in created and "modelops-prod" not in created
+    tagged = json.dumps(statements["TagWhatItServes"]["Resource"])
+    assert "modelops-production" not in tagged and "modelops-prod-" not in tagged
     champion = statements["ReadChampion"]
     assert sorted(champion["Action"]) == ["sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
     assert json.dumps(champion["Resource"]).count(":endpoint/modelops-production") == 1
     assert json.dumps(statements["VerifyStaging"]["Resource"]).count(":endpoint/modelops-staging") == 1
-    assert ":model-package/diabetes-progression/*" in json.dumps(statements["RecordStages"]["Resource"])
-    assert statements["RecordStages"]["Condition"] == {
-        "StringEqualsIfExists": {
-            "sagemaker:ModelApprovalStatus": [lifecycle.REJECTED],
-            "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_STAGING],
-        }
-    }
+    records = [
+        statements[sid]
+        for sid in ("RecordStagingDeploys", "RecordStagingPassed", "RejectFailedStagingVersions")
+    ]
+    for record in records:
+        assert ":model-package/diabetes-progression/*" in json.dumps(record["Resource"])
+        assert (
+            record["Condition"]["StringEquals"]["sagemaker:ModelLifeCycle:Stage"] == lifecycle.STAGE_STAGING
+        )
+    # Passed only from Staging/Deploying, and only the staging deployer writes the verification record.
+    passed = statements["RecordStagingPassed"]["Condition"]
+    assert passed["StringEquals"]["sagemaker:CurrentModelLifeCycleStageStatus"] == lifecycle.STATUS_DEPLOYING
+    assert f"sagemaker:CustomerMetadataProperties/{lifecycle.META_STAGING_VERIFICATION}" not in passed["Null"]
+    assert (
+        passed["Null"][f"sagemaker:CustomerMetadataProperties/{lifecycle.META_PRODUCTION_SERVED}"] == "true"
+    )
 
 
 def test_the_production_role_changes_only_production_invokes_nothing_and_never_sets_approval(
@@ -251,12 +265,17 @@ def test_the_production_role_changes_only_production_invokes_nothing_and_never_s
     actions = _actions(_statements(t, "ApprovalDeployerProductionRole"))
     assert "sagemaker:InvokeEndpoint" not in actions
     assert not {a for a in actions if a.startswith("s3:")}
-    assert statements["RecordStages"]["Condition"] == {
-        "StringEqualsIfExists": {
-            "sagemaker:ModelLifeCycle:stage": [lifecycle.STAGE_PRODUCTION, lifecycle.STAGE_ARCHIVED]
-        },
-        "Null": {"sagemaker:ModelApprovalStatus": "true"},
-    }
+    for sid in (
+        "StartRequestedProductionDeploys",
+        "RecordProductionOutcomes",
+        "ArchiveReplacedProductionVersions",
+    ):
+        condition = statements[sid]["Condition"]
+        assert condition["Null"]["sagemaker:ModelApprovalStatus"] == "true"
+        # Only from a version the approver sent to production (or one it ran): the Current* stage.
+        assert condition["StringEquals"]["sagemaker:CurrentModelLifeCycleStage"] == lifecycle.STAGE_PRODUCTION
+        verification = f"sagemaker:CustomerMetadataProperties/{lifecycle.META_STAGING_VERIFICATION}"
+        assert condition["Null"][verification] == "true"
 
 
 def test_the_notifier_role_reads_versions_publishes_and_marks_metadata_only(outdir: Path) -> None:
@@ -265,9 +284,14 @@ def test_the_notifier_role_reads_versions_publishes_and_marks_metadata_only(outd
     sagemaker_actions = {a for a in _actions(statements) if a.startswith("sagemaker:")}
     assert sagemaker_actions == {"sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"}
     assert ":endpoint" not in json.dumps(statements)
-    assert _by_sid(t, "ApprovalDeployerNotifierRole")["MarkNotified"]["Condition"] == {
-        "Null": {"sagemaker:ModelApprovalStatus": "true", "sagemaker:ModelLifeCycle:stage": "true"}
-    }
+    condition = _by_sid(t, "ApprovalDeployerNotifierRole")["MarkRejectionNotified"]["Condition"]
+    assert condition["Null"]["sagemaker:ModelApprovalStatus"] == "true"
+    assert condition["Null"]["sagemaker:ModelLifeCycle:Stage"] == "true"
+    assert (
+        f"sagemaker:CustomerMetadataProperties/{lifecycle.META_REJECTION_NOTIFIED}" not in condition["Null"]
+    )
+    for key in (lifecycle.META_STAGING_VERIFICATION, lifecycle.META_PRODUCTION_SERVED, "metric.rmse"):
+        assert condition["Null"][f"sagemaker:CustomerMetadataProperties/{key}"] == "true"
 
 
 def test_no_deployer_role_holds_a_service_wildcard_and_only_search_is_unscoped(outdir: Path) -> None:

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from infra.constructs.governed_registry import GovernedRegistry
+from modelops.contract import lifecycle, names
 from tests.infra.synth import cfn_lint, synth, template
 
 READER = "111122223333"
@@ -164,31 +165,47 @@ def test_data_scientists_register_pending_versions_but_cannot_approve_or_set_pro
     register = statements["RegisterPendingVersions"]
     assert register["Action"] == "sagemaker:CreateModelPackage"
     assert register["Condition"] == {
-        "StringEqualsIfExists": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
+        "StringEqualsIfExists": {
+            "sagemaker:ModelApprovalStatus": "PendingManualApproval",
+            "sagemaker:ModelLifeCycle:Stage": "Development",
+            "sagemaker:ModelLifeCycle:StageStatus": "Registered",
+        }
     }
-    deny_approval = statements["DenyApproval"]
+    deny_approval = statements["DenyApprovalChanges"]
     assert deny_approval["Effect"] == "Deny"
-    assert deny_approval["Condition"] == {"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}}
-    deny_production = statements["DenyProductionStage"]
-    assert deny_production["Effect"] == "Deny"
-    assert sorted(deny_production["Action"]) == [
-        "sagemaker:CreateModelPackage",
-        "sagemaker:UpdateModelPackage",
-    ]
-    assert deny_production["Condition"] == {"StringEquals": {"sagemaker:ModelLifeCycle:stage": "Production"}}
+    assert deny_approval["Condition"] == {"Null": {"sagemaker:ModelApprovalStatus": "false"}}
+    deny_stages = statements["DenyRegisteringPastDevelopment"]
+    assert deny_stages["Effect"] == "Deny"
+    assert deny_stages["Condition"]["StringNotEquals"] == {"sagemaker:ModelLifeCycle:Stage": "Development"}
+    assert statements["DenyStageChanges"]["Condition"] == {
+        "Null": {"sagemaker:ModelLifeCycle:Stage": "false"}
+    }
+    for key in (lifecycle.META_STAGING_VERIFICATION, lifecycle.META_PRODUCTION_SERVED):
+        (deny,) = [
+            s
+            for sid, s in statements.items()
+            if sid.startswith("DenyWriting") and key in json.dumps(s["Condition"])
+        ]
+        assert sorted(deny["Action"]) == ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
     allows = [s for s in statements.values() if s["Effect"] == "Allow"]
     assert not any("Production" in json.dumps(s.get("Condition", {})) for s in allows)
 
 
 def test_approvers_may_approve_and_set_production_but_not_register(default_template: Template) -> None:
     statements = {s["Sid"]: s for s in _policy(default_template, "Approvers")}
-    approve = statements["ApproveAndPromote"]
+    approve = statements["ApproveOrReject"]
     assert approve["Action"] == "sagemaker:UpdateModelPackage"
-    assert approve["Condition"] == {
-        "StringEqualsIfExists": {"sagemaker:ModelLifeCycle:stage": ["Production", "Archived"]}
+    assert approve["Condition"]["StringEquals"] == {"sagemaker:ModelApprovalStatus": ["Approved", "Rejected"]}
+    # Promotion only from Staging/Passed with the verifier's record: explicit denies, whatever else allows.
+    unless_passed = statements["DenyPromoteUnlessPassed"]
+    assert unless_passed["Effect"] == "Deny"
+    assert unless_passed["Condition"]["StringNotEquals"] == {
+        "sagemaker:CurrentModelLifeCycleStageStatus": "Passed"
     }
-    actions = json.dumps([s["Action"] for s in statements.values()])
-    assert "CreateModelPackage" not in actions
+    verified = f"sagemaker:CurrentCustomerMetadataProperties/{lifecycle.META_STAGING_VERIFICATION}"
+    assert statements["DenyPromoteUnverified"]["Condition"]["Null"] == {verified: "true"}
+    allowed = json.dumps([s["Action"] for s in statements.values() if s["Effect"] == "Allow"])
+    assert "CreateModelPackage" not in allowed
 
 
 def test_outputs_name_group_bucket_and_topic(default_template: Template) -> None:
@@ -226,4 +243,60 @@ def test_both_roles_can_search_and_read_only_this_projects_endpoints(default_tem
         assert statements["SearchRegistry"]["Resource"] == "*"
         endpoints = statements["ReadServingEndpoints"]
         assert sorted(endpoints["Action"]) == ["sagemaker:DescribeEndpoint", "sagemaker:ListTags"]
-        assert json.dumps(endpoints["Resource"]).endswith(':endpoint/modelops-*"]]}')
+        resources = json.dumps(endpoints["Resource"])
+        assert ":endpoint/modelops-staging" in resources and ":endpoint/modelops-production" in resources
+        assert "*" not in resources
+
+
+def test_cross_account_readers_may_download_model_artifacts_and_decrypt_them_through_s3(
+    configured_template: Template,
+) -> None:
+    policies = _resources(configured_template, "AWS::S3::BucketPolicy")
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (read,) = [s for s in statements if s.get("Sid") == "CrossAccountReadModelArtifacts"]
+    assert read["Action"] == "s3:GetObject"
+    assert json.dumps(read["Resource"]).endswith(f'/{names.MODEL_ARTIFACT_KEYS}"]]}}')
+    assert f"iam::{READER}:root" in json.dumps(read["Principal"])
+    (key,) = _resources(configured_template, "AWS::KMS::Key")
+    (decrypt,) = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "CrossAccountDecryptModelArtifacts"
+    ]
+    assert decrypt["Action"] == "kms:Decrypt" and "kms:ViaService" in decrypt["Condition"]["StringEquals"]
+
+
+def test_model_artifacts_can_be_written_once_and_never_deleted(default_template: Template) -> None:
+    policies = _resources(default_template, "AWS::S3::BucketPolicy")
+    statements = {s.get("Sid"): s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]}
+    replace = statements["DenyReplacingModelArtifacts"]
+    assert replace["Effect"] == "Deny" and replace["Principal"] == {"AWS": "*"}
+    assert replace["Condition"] == {
+        "Null": {"s3:if-none-match": "true"},
+        "Bool": {"s3:ObjectCreationOperation": "true"},
+    }
+    delete = statements["DenyDeletingModelArtifacts"]
+    assert sorted(delete["Action"]) == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+
+
+def test_the_topic_accepts_only_the_projects_alarms(default_template: Template) -> None:
+    (policy,) = _resources(default_template, "AWS::SNS::TopicPolicy")
+    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    alarms = statements["AllowProjectAlarmsToPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    sources = json.dumps(alarms["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert ":alarm:modelops-production-*" in sources and ":alarm:modelops-deployer-*" in sources
+    assert "aws:SourceAccount" in alarms["Condition"]["StringEquals"]
+
+
+def test_the_human_policies_fit_iam_s_managed_policy_limit_with_the_longest_names(tmp_path: Path) -> None:
+    from modelops.local.iam import Assembly, Environment
+
+    synth({"model_package_group_name": "g" * 63}, outdir=tmp_path)
+    env = Environment(account="111122223333", region="us-gov-west-1", partition="aws-us-gov")
+    stack = Assembly.from_cdk_out(tmp_path, env).stack("modelops-registry")
+    for logical_id, resource in stack.resources.items():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            document = stack.resolve(resource["Properties"]["PolicyDocument"])
+            size = len(json.dumps(document, separators=(",", ":")))
+            assert size <= 6144, (logical_id, size)  # IAM's limit, whitespace not counted

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from infra.app import build_app
-from modelops.contract.settings import SettingsError
+from modelops.contract import names
+from modelops.contract.settings import SettingsError, named_stages, read_stages
 from tests.infra.synth import REPO, synth, templates_in
 
 
@@ -78,6 +79,15 @@ def test_synth_needs_no_credentials_and_no_network(tmp_path: Path) -> None:
         ),
         ({"model_package_group_name": "x" * 64}, "invalid model_package_group_name"),
         ({"model_package_group_name": "price_model"}, "invalid model_package_group_name 'price_model'"),
+        # SageMaker lower-cases the name in ARNs: IAM statements built from upper case would match nothing.
+        (
+            {"model_package_group_name": "Diabetes-Progression"},
+            "invalid model_package_group_name 'Diabetes-Progression': expected 1-63 lower-case letters",
+        ),
+        (
+            {"project_name": "modelops-prod-v2"},
+            "invalid project_name 'modelops-prod-v2': expected a name without",
+        ),
         ({"production_traffic_shifting": "big-bang"}, "expected canary, linear, all-at-once"),
         (
             {"production_instance_count": "two"},
@@ -103,3 +113,30 @@ def test_bad_setting_stops_the_cdk_app_with_one_line_and_no_template(tmp_path: P
 def test_project_tags_need_both_name_and_id() -> None:
     with pytest.raises(SettingsError, match="sagemaker_project_name and sagemaker_project_id"):
         synth({"sagemaker_project_name": "churn"})
+
+
+def test_the_named_stages_share_no_group_project_or_endpoint_in_one_account() -> None:
+    stages = list(named_stages(read_stages(REPO / "cdk.json")).values())
+    for attribute in ("project_name", "model_package_group_name"):
+        values = [getattr(stage, attribute) for stage in stages]
+        assert len(set(values)) == len(values), attribute
+    # No stage's deployer name pattern covers another stage's models, configs or endpoints.
+    for one in stages:
+        for environment in names.ENVIRONMENTS:
+            prefix = names.resource_prefix(one.project_name, environment)
+            for other in stages:
+                if other is one:
+                    continue
+                theirs = [
+                    names.resource_prefix(other.project_name, env) + "1-abc" for env in names.ENVIRONMENTS
+                ]
+                theirs += [names.endpoint_name(other.project_name, env) for env in names.ENVIRONMENTS]
+                assert not any(name.startswith(prefix) for name in theirs), (prefix, other.stage)
+
+
+def test_two_stages_sharing_a_group_are_refused_naming_the_setting() -> None:
+    stages = {"a": {"project_name": "team-a"}, "b": {"project_name": "team-b"}}
+    with pytest.raises(
+        SettingsError, match="invalid model_package_group_name 'diabetes-progression' of stage"
+    ):
+        named_stages(stages)

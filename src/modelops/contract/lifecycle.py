@@ -59,3 +59,18 @@ TAG_PREVIOUS_PACKAGE: Final = "modelops:previous-model-package-arn"
 META_STAGING_VERIFICATION: Final = "deploy.staging_verification"  # summary of the staging check that passed
 META_PRODUCTION_SERVED: Final = "deploy.production_endpoint"  # endpoint that served it in production
 META_REJECTION_NOTIFIED: Final = "deploy.rejection_notified"  # approvers were told of the rejection
+# A staging deployer's record of the artifact it verified (``s3://bucket/key#<version id or ETag>``), so the
+# production deployer can refuse an artifact that changed since (issue 12: what was verified is deployed).
+META_STAGING_ARTIFACT: Final = "deploy.staging_artifact"
+
+# What the gates trust, each written only by the deployer role that records it (infra.constructs.governance
+# holds the IAM that says so): nobody else may set or remove these keys, at registration or later.
+EVIDENCE_KEYS: Final = (
+    META_STAGING_VERIFICATION,  # staging deployer (verify_staging), with Staging/Passed
+    META_STAGING_ARTIFACT,  # staging deployer (verify_staging), with Staging/Passed
+    META_PRODUCTION_SERVED,  # production deployer (finalize_production), with Production/Deployed
+    META_REJECTION_NOTIFIED,  # staging deployer (with its rejection) and the notifier
+)
+# Facts of a registration that a gate reads (champion/challenger compares the primary metric, verification
+# sends the samples): written once, by the registering request, and never changed or removed afterwards.
+REGISTRATION_FACTS: Final = (META_METRIC_PREFIX + PRIMARY_METRIC, META_SAMPLE_PAYLOAD)

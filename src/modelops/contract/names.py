@@ -50,6 +50,34 @@ def rollback_alarm_names(endpoint: str) -> tuple[str, str]:
     return (f"{endpoint}-5xx-errors", f"{endpoint}-model-latency")
 
 
+# Model artifacts live under each pipeline execution's ``model/`` output (``pipelines/<pipeline>/<execution>/
+# model/...``); an S3 ARN pattern's ``*`` spans ``/``. Datasets, samples and evaluations are elsewhere.
+MODEL_ARTIFACT_KEYS: Final = "pipelines/*/model/*"
+
+
+def resource_prefix(project_name: str, environment: str) -> str:
+    """The prefix of every model and endpoint config the deployer creates for one endpoint stage.
+
+    ``<project>-stag-v`` / ``<project>-prod-v``: the stage separates what each deployer role may create and
+    tag, and the ``-v`` (the version follows) keeps one project's pattern off another project whose name
+    merely starts with this one's (``modelops-prod-*`` would also cover project ``modelops-prod``'s names).
+    """
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}; got {environment!r}")
+    return f"{project_name}-{environment[:4]}-v"
+
+
+def dead_letter_alarm_name(project_name: str, handler: str) -> str:
+    """The alarm on one deployer handler's dead-letter queue."""
+    return f"{project_name}-deployer-{handler.replace('_', '-')}-dead-letters"
+
+
+def alarm_name_patterns(project_name: str) -> tuple[str, str]:
+    """Names of every alarm that notifies the project's topic: the production endpoint's rollback alarms
+    (``<endpoint>-5xx-errors``...) and the deployer's dead-letter alarms."""
+    return (f"{endpoint_name(project_name, 'production')}-*", f"{project_name}-deployer-*")
+
+
 # Step names of the training pipeline; a local run records its execution's steps under the same names.
 STEP_PREPROCESS: Final = "Preprocess"
 STEP_TRAIN: Final = "Train"

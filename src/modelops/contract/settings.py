@@ -28,6 +28,13 @@ GROUP_NAME_PATTERN: Final = re.compile(
 )  # SageMaker's ModelPackageGroupName
 INSTANCE_TYPE_PATTERN: Final = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+# SageMaker lower-cases a group's name in the ARNs of the group and its versions (model-package/<name>/<n>),
+# which are what IAM matches (service authorization reference, SageMaker's model-package ARN format; the SageMaker
+# API permissions reference): statements built from a mixed-case name would match nothing, so a stage refuses it.
+_UPPER_CASE = re.compile(r"[A-Z]")
+# The deployer's name patterns are <project>-stag-v* and <project>-prod-v* (names.resource_prefix); a project
+# name holding either would put its own names under another project's pattern.
+_RESERVED_IN_PROJECT = re.compile(r"-(stag|prod)-v")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SM_PROJECT_ID = re.compile(r"^p-[a-z0-9]{12}$")
@@ -86,10 +93,18 @@ class StageSettings:
             "3-32 lower-case letters, digits and hyphens, starting with a letter",
         )
         _check(
-            GROUP_NAME_PATTERN.match(self.model_package_group_name),
+            not _RESERVED_IN_PROJECT.search(self.project_name),
+            "project_name",
+            self.project_name,
+            "a name without '-stag-v' or '-prod-v' (the deployer's model and endpoint-config name patterns)",
+        )
+        _check(
+            GROUP_NAME_PATTERN.match(self.model_package_group_name)
+            and not _UPPER_CASE.search(self.model_package_group_name),
             "model_package_group_name",
             self.model_package_group_name,
-            "1-63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule)",
+            "1-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit "
+            "(SageMaker lower-cases the name in ARNs, so IAM policies could not match upper-case letters)",
         )
         if self.notification_email is not None:
             _check(
@@ -191,7 +206,23 @@ def named_stages(stages: Mapping[str, Any] | None) -> dict[str, StageSettings]:
         if not isinstance(values, Mapping):
             raise SettingsError(f"stage {name!r} in {STAGES_CONTEXT_KEY} must be a map of settings")
         named[name] = _with(StageSettings(stage=name), values, f"stage {name!r}")
+    _refuse_shared_names(named)
     return named
+
+
+def _refuse_shared_names(named: Mapping[str, StageSettings]) -> None:
+    """Stages may be deployed into one account: two sharing a project (stacks, endpoints, models, alarms,
+    pipeline) or a group would take over each other's resources, so the stages table is refused."""
+    for setting in ("project_name", "model_package_group_name"):
+        seen: dict[str, str] = {}
+        for name, stage in named.items():
+            value = getattr(stage, setting)
+            if value in seen:
+                raise SettingsError(
+                    f"invalid {setting} {value!r} of stage {name!r}: stage {seen[value]!r} has it too; every "
+                    f"stage needs its own (stages may share an account)"
+                )
+            seen[value] = name
 
 
 def settings_for(stage: str | None, stages: Mapping[str, Any] | None = None) -> StageSettings:

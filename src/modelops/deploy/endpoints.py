@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from modelops.contract import lifecycle
+from modelops.contract import lifecycle, names
 from modelops.contract.names import VARIANT
 from modelops.deploy.errors import EndpointBusyError
 from modelops.deploy.packages import PackageVersion
@@ -72,8 +72,12 @@ def _short_hash(*parts: object) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-def model_name(project: str, version: int, package_arn: str, role_arn: str) -> str:
-    return f"{project}-v{version}-{_short_hash(package_arn, role_arn)}"
+def model_name(project: str, environment: str, version: int, package_arn: str, role_arn: str) -> str:
+    """``<project>-stag-v<n>-<hash>`` / ``<project>-prod-v<n>-<hash>``: each endpoint stage builds its own
+    model (with its own execution role), so the staging deployer can never create the model production uses
+    (IAM scopes each deployer to its stage's prefix, ``names.resource_prefix``)."""
+    prefix = names.resource_prefix(project, environment)
+    return f"{prefix}{version}-{_short_hash(package_arn, role_arn)}"
 
 
 def endpoint_config_name(project: str, placement: Placement, version: int, package_arn: str) -> str:
@@ -87,7 +91,7 @@ def endpoint_config_name(project: str, placement: Placement, version: int, packa
         placement.data_capture_uri,
         placement.data_capture_kms_key,
     )
-    return f"{project}-{placement.environment[:4]}-v{version}-{_short_hash(*content)}"
+    return f"{names.resource_prefix(project, placement.environment)}{version}-{_short_hash(*content)}"
 
 
 def describe_endpoint(sagemaker: Any, name: str) -> EndpointState | None:
@@ -177,7 +181,7 @@ def serve(
     if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
         return "unchanged"
     tag = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package_arn}]
-    model = model_name(project, version, package_arn, role_arn)
+    model = model_name(project, placement.environment, version, package_arn, role_arn)
     _create_if_absent(
         sagemaker.create_model,
         ModelName=model,

@@ -85,8 +85,9 @@ def record_stage(
 ) -> PackageVersion:
     """Set ModelLifeCycle (and optionally approval and metadata) in one update; return the new view.
 
-    The whole metadata map is sent, not just the new keys: SageMaker merges keys, and a full map keeps
-    every key even on an implementation that replaces the map instead.
+    Only the keys this record sets are sent: SageMaker merges CustomerMetadataProperties (UpdateModelPackage
+    in the API reference), and IAM refuses a deployer that sends a key it may not write, such as another
+    role's evidence or a registration fact (``infra.constructs.governance``), even with its current value.
     """
     merged = {**package.metadata, **(metadata or {})}
     description = description[:_MAX_DESCRIPTION]
@@ -94,8 +95,8 @@ def record_stage(
         "ModelPackageArn": package.arn,
         "ModelLifeCycle": {"Stage": stage, "StageStatus": status, "StageDescription": description},
     }
-    if merged:
-        request["CustomerMetadataProperties"] = merged
+    if metadata:
+        request["CustomerMetadataProperties"] = dict(metadata)
     if approval is not None and approval != package.approval_status:
         request["ModelApprovalStatus"] = approval
         request["ApprovalDescription"] = description[:1024]

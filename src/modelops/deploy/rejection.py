@@ -25,7 +25,8 @@ def notify_rejected(clients: Clients, settings: DeploySettings, package_arn: str
     reason = package.approval_description or "no reason given"
     sm.update_model_package(
         ModelPackageArn=package.arn,
-        CustomerMetadataProperties={**package.metadata, lc.META_REJECTION_NOTIFIED: "approver"},
+        # Only the mark: SageMaker merges the map, and the notifier may write no other key.
+        CustomerMetadataProperties={lc.META_REJECTION_NOTIFIED: "approver"},
     )
     notify(
         clients.sns,

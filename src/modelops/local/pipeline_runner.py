@@ -251,7 +251,11 @@ def _upload_artifacts(target: _Target, root: Path) -> dict[str, str]:
     }
     uris = {}
     for name, (key, path) in files.items():
-        target.s3.upload_file(str(path), target.bucket, f"{target.prefix}/{key}")
+        # Written once: the bucket policy refuses a model artifact write without If-None-Match (S3 answers
+        # 412 when the key exists), so what a version references is never replaced.
+        target.s3.put_object(
+            Bucket=target.bucket, Key=f"{target.prefix}/{key}", Body=path.read_bytes(), IfNoneMatch="*"
+        )
         uris[name] = f"s3://{target.bucket}/{target.prefix}/{key}"
     return uris
 

@@ -59,6 +59,12 @@ PASSED = Target(
     stage_status=lc.STATUS_PASSED,
     metadata={lc.META_STAGING_VERIFICATION: "21/21 samples passed", "metric.rmse": "53.8"},
 )
+DEPLOYING_PRODUCTION = Target(
+    approval_status=lc.APPROVED,
+    stage=lc.STAGE_PRODUCTION,
+    stage_status=lc.STATUS_DEPLOYING,
+    metadata=PASSED.metadata,
+)
 PROMOTED = Target(
     approval_status=lc.APPROVED,
     stage=lc.STAGE_PRODUCTION,
@@ -133,16 +139,17 @@ def update(
     return build
 
 
-def model(name: str) -> Params:
+def model(name: str, role: str = "production") -> Params:
+    """CreateModel as the deployer of ``role``'s endpoint stage sends it, passing that stage's role."""
     return lambda w: {
         "ModelName": name,
-        "ExecutionRoleArn": w.execution_role_arn,
+        "ExecutionRoleArn": w.execution_role_arn if role == "production" else w.staging_execution_role_arn,
         "Containers": [{"ModelPackageName": w.package(2)}],
         "Tags": [{"Key": lc.TAG_SERVED_PACKAGE, "Value": w.package(2)}],
     }
 
 
-def config(name: str, model_name: str = "modelops-v2-0123456789") -> Params:
+def config(name: str, model_name: str = "modelops-prod-v2-0123456789") -> Params:
     return lambda w: {
         "EndpointConfigName": name,
         "ProductionVariants": [
@@ -184,7 +191,11 @@ SAMPLES = "pipelines/modelops-training/execution-1/evaluation/samples.jsonl"
 MODEL_TAR = "pipelines/modelops-training/execution-1/model/model.tar.gz"
 STAGING_CONFIG = "modelops-stag-v2-0123456789"
 PRODUCTION_CONFIG = "modelops-prod-v2-0123456789"
-SHARED_MODEL = "modelops-v2-0123456789"  # model names carry no stage: both deployers build the same one
+# Models carry their endpoint stage, as configs do (modelops.deploy.endpoints.model_name).
+STAGING_MODEL = "modelops-stag-v2-0123456789"
+PRODUCTION_MODEL = "modelops-prod-v2-0123456789"
+# Before issue 12, model names carried no stage: both deployers built (and could pre-create) the same one.
+SHARED_MODEL = "modelops-v2-0123456789"
 
 
 def publish(w: World) -> dict[str, Any]:

@@ -65,7 +65,12 @@ class World:
 
     @property
     def execution_role_arn(self) -> str:
+        """The production endpoint's model execution role."""
         return str(self.output("-deployment", "ModelExecutionRoleArn"))
+
+    @property
+    def staging_execution_role_arn(self) -> str:
+        return str(self.output("-deployment", "StagingModelExecutionRoleArn"))
 
     def package(self, version: int) -> str:
         return f"arn:aws:sagemaker:{ENV.region}:{ENV.account}:model-package/{self.group.lower()}/{version}"
@@ -81,6 +86,8 @@ class World:
         model execution role (``model``) or the training pipeline's role (``pipeline``)."""
         if name == "model":
             return self.principals.by_arn(self.execution_role_arn)
+        if name == "staging-model":
+            return self.principals.by_arn(self.staging_execution_role_arn)
         if name == "pipeline":
             return self.principals.by_arn(str(self.output("-pipeline", "PipelineExecutionRoleArn")))
         for function in self.principals.functions.values():

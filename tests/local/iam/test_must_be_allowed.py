@@ -1,24 +1,28 @@
 """Every call each handler, each service principal and each human role legitimately makes is allowed by
-the synthesized policies (a row today's policies refuse is a strict xfail naming the issue-12 finding)."""
+the synthesized policies, in the stored state each call really finds (the ``Current*`` keys the policies test)."""
 
 from __future__ import annotations
 
 import pytest
 
 from modelops.contract import lifecycle as lc
+from modelops.contract import names
+from modelops.local.iam import Target
 from tests.local.iam.calls import (
     APPROVED_NEW,
+    DEPLOYING_PRODUCTION,
     DEPLOYING_STAGING,
     MODEL_TAR,
     PASSED,
     PRODUCTION_CONFIG,
+    PRODUCTION_MODEL,
     PROMOTED,
     REGISTERED,
     RETIRED,
     SAMPLES,
     SERVED,
-    SHARED_MODEL,
     STAGING_CONFIG,
+    STAGING_MODEL,
     Call,
     alarm,
     artifact,
@@ -29,7 +33,6 @@ from tests.local.iam.calls import (
     encrypted,
     endpoint,
     function_of,
-    issue12,
     list_tags,
     model,
     named_endpoint,
@@ -42,7 +45,6 @@ from tests.local.iam.calls import (
 )
 from tests.local.iam.conftest import World
 
-STAGING_MODEL = "modelops-v2-0123456789"
 MUST_BE_ALLOWED = [
     # --- the staging deployer (deploy_staging, verify_staging)
     *[
@@ -134,7 +136,7 @@ MUST_BE_ALLOWED = [
         id="deploy_staging-records-deploying",
     ),
     pytest.param(
-        Call("deploy_staging", "sagemaker", "CreateModel", model(STAGING_MODEL)),
+        Call("deploy_staging", "sagemaker", "CreateModel", model(STAGING_MODEL, "staging")),
         id="deploy_staging-creates-its-model",
     ),
     pytest.param(
@@ -217,7 +219,7 @@ MUST_BE_ALLOWED = [
         id="deploy_production-records-deploying",
     ),
     pytest.param(
-        Call("deploy_production", "sagemaker", "CreateModel", model(SHARED_MODEL)),
+        Call("deploy_production", "sagemaker", "CreateModel", model(PRODUCTION_MODEL)),
         id="deploy_production-creates-its-model",
     ),
     pytest.param(
@@ -266,7 +268,7 @@ MUST_BE_ALLOWED = [
                 stage=(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED),
                 **{lc.META_PRODUCTION_SERVED: "modelops-production"},
             ),
-            PROMOTED,
+            DEPLOYING_PRODUCTION,
         ),
         id="finalize_production-records-deployed",
     ),
@@ -286,7 +288,7 @@ MUST_BE_ALLOWED = [
             "sagemaker",
             "UpdateModelPackage",
             update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_ROLLED_BACK)),
-            PROMOTED,
+            DEPLOYING_PRODUCTION,
         ),
         id="finalize_production-records-rolled-back",
     ),
@@ -313,14 +315,29 @@ MUST_BE_ALLOWED = [
         id="pipeline-registers-a-pending-version",
     ),
     pytest.param(
-        Call("pipeline", "s3", "PutObject", artifact(MODEL_TAR), encrypted),
+        # A new key, written with If-None-Match: * (S3 refuses it with 412 when the key exists).
+        Call(
+            "pipeline", "s3", "PutObject", lambda w: {**artifact(MODEL_TAR)(w), "IfNoneMatch": "*"}, encrypted
+        ),
         id="pipeline-writes-a-new-artifact",
     ),
     # --- the alarms' notifications
     pytest.param(
         Call("service:cloudwatch.amazonaws.com", "sns", "Publish", publish, encrypted, source=alarm),
         id="an-alarm-notifies-the-topic",
-        marks=issue12("alarms cannot notify: the topic policy holds only the TLS Deny"),
+    ),
+    pytest.param(
+        Call(
+            "service:cloudwatch.amazonaws.com",
+            "sns",
+            "Publish",
+            publish,
+            encrypted,
+            source=lambda w: (
+                alarm(w).rsplit(":", 1)[0] + ":" + names.dead_letter_alarm_name("modelops", "deploy_staging")
+            ),
+        ),
+        id="a-dead-letter-alarm-notifies-the-topic",
     ),
     # --- the data scientist
     pytest.param(Call("data-scientist", "sagemaker", "CreateModelPackage", register()), id="ds-registers"),
@@ -405,8 +422,161 @@ MUST_BE_ALLOWED = [
     ),
 ]
 
+RECORDS = [
+    # Every other record the handlers make, in the state they make it from.
+    pytest.param(
+        Call(
+            "verify_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(
+                stage=(lc.STAGE_STAGING, lc.STATUS_PASSED),
+                **{lc.META_STAGING_VERIFICATION: "21/21", lc.META_STAGING_ARTIFACT: "s3://b/k#v1"},
+            ),
+            DEPLOYING_STAGING,
+        ),
+        id="verify_staging-records-passed-with-the-artifact-it-verified",
+    ),
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(1, stage=(lc.STAGE_STAGING, lc.STATUS_FAILED)),
+            DEPLOYING_STAGING,
+        ),
+        id="deploy_staging-records-a-superseded-version-failed",
+    ),
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_FAILED)),
+            APPROVED_NEW,
+        ),
+        id="deploy_staging-refuses-an-older-version",
+    ),
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_DEPLOYING)),
+            Target(
+                approval_status=lc.APPROVED,
+                stage=lc.STAGE_STAGING,
+                stage_status=lc.STATUS_FAILED,
+                metadata={lc.META_REJECTION_NOTIFIED: "staging"},
+            ),
+        ),
+        id="deploy_staging-retries-a-version-approved-again",
+    ),
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_DEPLOYING)),
+            Target(approval_status=lc.APPROVED),
+        ),
+        id="deploy_staging-deploys-a-version-registered-without-a-stage",
+    ),
+    pytest.param(
+        Call(
+            "deploy_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(1, stage=(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING)),
+            Target(
+                approval_status=lc.APPROVED,
+                stage=lc.STAGE_PRODUCTION,
+                stage_status=lc.STATUS_ROLLBACK_REQUESTED,
+                metadata=RETIRED.metadata,
+            ),
+        ),
+        id="deploy_production-starts-a-rollback",
+    ),
+    pytest.param(
+        Call(
+            "deploy_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(1, stage=(lc.STAGE_PRODUCTION, lc.STATUS_FAILED)),
+            Target(
+                approval_status=lc.APPROVED,
+                stage=lc.STAGE_PRODUCTION,
+                stage_status=lc.STATUS_ROLLBACK_REQUESTED,
+            ),
+        ),
+        id="deploy_production-refuses-a-rollback",
+    ),
+    pytest.param(
+        Call(
+            "finalize_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(2, stage=(lc.STAGE_ARCHIVED, lc.STATUS_ROLLED_BACK)),
+            SERVED,
+        ),
+        id="finalize_production-archives-the-version-rolled-back-from",
+    ),
+    pytest.param(
+        Call(
+            "deploy_production",
+            "sagemaker",
+            "DescribeEndpointConfig",
+            lambda w: {"EndpointConfigName": PRODUCTION_CONFIG},
+        ),
+        id="deploy_production-describes-its-config",
+    ),
+    pytest.param(
+        Call(
+            "finalize_production", "sagemaker", "ListTags", tags_on(lambda w: w.config_arn(PRODUCTION_CONFIG))
+        ),
+        id="finalize_production-reads-what-its-config-serves",
+    ),
+    pytest.param(
+        Call("staging-model", "s3", "GetObject", artifact(MODEL_TAR), encrypted),
+        id="staging-model-role-reads-the-artifact",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(approval=lc.APPROVED),
+            Target(approval_status=lc.REJECTED, stage=lc.STAGE_STAGING, stage_status=lc.STATUS_FAILED),
+        ),
+        id="approver-approves-a-rejected-version-again",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{"notes": "from the pipeline"}),
+            Target(approval_status=lc.PENDING),
+        ),
+        id="ds-annotates-a-version-registered-without-a-stage",
+    ),
+    pytest.param(
+        Call(
+            "pipeline",
+            "sagemaker",
+            "CreateModelPackage",
+            lambda w: {
+                "ModelPackageGroupName": w.group,
+                "ModelApprovalStatus": lc.PENDING,
+                "CustomerMetadataProperties": {"metric.rmse": "53.8", lc.META_SAMPLE_PAYLOAD: "s3://b/k"},
+            },
+        ),
+        id="pipeline-registers-as-the-sdk-step-does",
+    ),
+]
 
-@pytest.mark.parametrize("call", MUST_BE_ALLOWED)
+
+@pytest.mark.parametrize("call", [*MUST_BE_ALLOWED, *RECORDS])
 def test_must_be_allowed(world: World, call: Call) -> None:
     verdict = decide(world, call)
     assert verdict.allowed, verdict.explain()

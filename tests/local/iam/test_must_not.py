@@ -1,9 +1,9 @@
 """Who may write what (docs/architecture.md "Governance"), evaluated on the synthesized identity and resource policies
 with the request context AWS builds, including the ``Current*`` keys of the package's stored state.
 
-What each role must NOT be able to do: every attack of issue 12 is a row. A row today's policies get wrong is marked
-``xfail(strict=True, reason="issue 12: ...")``: it documents the attack, and it turns into a failure the
-moment the policy is fixed, so the mark is removed with the fix.
+What each role must NOT be able to do: every attack of issue 12 is a row, and every row is refused (the
+statement that refuses it is named in the verdict's explanation when a row ever fails). ``MUST_NOT_EXTRA``
+holds the cases issue 12's text names beyond its measured attacks; ``bench/must_not.py`` prints the count.
 """
 
 from __future__ import annotations
@@ -11,26 +11,31 @@ from __future__ import annotations
 import pytest
 
 from modelops.contract import lifecycle as lc
+from modelops.local.iam import Target
 from tests.local.iam.calls import (
     APPROVED_NEW,
+    DEPLOYING_PRODUCTION,
     DEPLOYING_STAGING,
     MODEL_TAR,
     PASSED,
     PRODUCTION_CONFIG,
+    PRODUCTION_MODEL,
     PROMOTED,
     REGISTERED,
+    RETIRED,
     SAMPLES,
     SERVED,
     SHARED_MODEL,
     STAGING_CONFIG,
+    STAGING_MODEL,
     Call,
+    alarm,
     artifact,
     config,
     decide,
     dlq,
     encrypted,
     endpoint,
-    issue12,
     model,
     named_endpoint,
     publish,
@@ -52,9 +57,6 @@ MUST_NOT = [
             ),
         ),
         id="ds-registers-at-staging-passed-with-forged-verification",
-        marks=issue12(
-            "forged staging evidence at registration (Staging/Passed + deploy.staging_verification)"
-        ),
     ),
     pytest.param(
         Call(
@@ -68,7 +70,6 @@ MUST_NOT = [
             ),
         ),
         id="ds-registers-a-forged-rollback-target",
-        marks=issue12("forged Archived/Retired + deploy.production_endpoint makes rollback choose it"),
     ),
     pytest.param(
         Call(
@@ -78,7 +79,6 @@ MUST_NOT = [
             register(stage=lc.STAGE_STAGING, status=lc.STATUS_DEPLOYING),
         ),
         id="ds-registers-beyond-development",
-        marks=issue12("a new version may start beyond Development"),
     ),
     pytest.param(
         Call("data-scientist", "sagemaker", "CreateModelPackage", register(approval=lc.APPROVED)),
@@ -126,17 +126,14 @@ MUST_NOT = [
             SERVED,
         ),
         id="ds-resets-the-served-version-to-development",
-        marks=issue12("the data scientist rewrites the state of the version production serves"),
     ),
     pytest.param(
         Call("data-scientist", "sagemaker", "UpdateModelPackage", update(approval=lc.REJECTED), SERVED),
         id="ds-rejects-the-served-version",
-        marks=issue12("the data scientist rejects the version production serves"),
     ),
     pytest.param(
         Call("data-scientist", "sagemaker", "UpdateModelPackage", update(approval=lc.PENDING), SERVED),
         id="ds-sets-the-served-version-back-to-pending",
-        marks=issue12("the data scientist sets the served version back to pending"),
     ),
     pytest.param(
         Call(
@@ -147,12 +144,10 @@ MUST_NOT = [
             APPROVED_NEW,
         ),
         id="ds-writes-staging-evidence-later",
-        marks=issue12("the data scientist writes deploy.staging_verification on an existing version"),
     ),
     pytest.param(
         Call("data-scientist", "sagemaker", "UpdateModelPackage", update(**{"metric.rmse": "1.0"}), SERVED),
         id="ds-rewrites-the-champion-metric",
-        marks=issue12("the data scientist rewrites metric.rmse of the served champion"),
     ),
     pytest.param(
         Call(
@@ -163,7 +158,6 @@ MUST_NOT = [
             PASSED,
         ),
         id="ds-removes-staging-evidence",
-        marks=issue12("the data scientist removes the system's evidence"),
     ),
     pytest.param(
         Call(
@@ -197,7 +191,6 @@ MUST_NOT = [
             APPROVED_NEW,
         ),
         id="approver-writes-staging-evidence",
-        marks=issue12("the approver writes deploy.staging_verification"),
     ),
     pytest.param(
         Call(
@@ -211,7 +204,6 @@ MUST_NOT = [
             PROMOTED,
         ),
         id="approver-records-production-deployed",
-        marks=issue12("the approver records Production/Deployed and what production served"),
     ),
     pytest.param(
         Call(
@@ -225,7 +217,6 @@ MUST_NOT = [
             PASSED,
         ),
         id="approver-forges-a-rollback-target",
-        marks=issue12("the approver forges Archived/Retired + deploy.production_endpoint"),
     ),
     pytest.param(
         Call(
@@ -236,7 +227,6 @@ MUST_NOT = [
             DEPLOYING_STAGING,
         ),
         id="approver-promotes-a-version-not-yet-passed",
-        marks=issue12("promotion is not limited to Staging/Passed (CurrentModelLifeCycleStage*)"),
     ),
     pytest.param(
         Call(
@@ -261,17 +251,14 @@ MUST_NOT = [
     pytest.param(
         Call("deploy_staging", "sagemaker", "CreateEndpointConfig", config(PRODUCTION_CONFIG)),
         id="staging-creates-a-config-under-the-production-name",
-        marks=issue12("the staging deployer creates modelops-prod-* configs"),
     ),
     pytest.param(
         Call("deploy_staging", "sagemaker", "AddTags", tags_on(lambda w: w.config_arn(PRODUCTION_CONFIG))),
         id="staging-tags-a-production-config",
-        marks=issue12("the staging deployer tags production configs (their served-package tag is trusted)"),
     ),
     pytest.param(
-        Call("deploy_staging", "sagemaker", "CreateModel", model(SHARED_MODEL)),
+        Call("deploy_staging", "sagemaker", "CreateModel", model(SHARED_MODEL, "staging")),
         id="staging-creates-the-model-production-would-reuse",
-        marks=issue12("model names and the execution role are shared by both stages"),
     ),
     pytest.param(
         Call(
@@ -282,12 +269,10 @@ MUST_NOT = [
             SERVED,
         ),
         id="staging-moves-the-served-version-to-staging",
-        marks=issue12("the staging deployer sets the production version to Staging/*"),
     ),
     pytest.param(
         Call("deploy_staging", "sagemaker", "UpdateModelPackage", update(approval=lc.REJECTED), SERVED),
         id="staging-rejects-the-served-version",
-        marks=issue12("the staging deployer rejects the production version"),
     ),
     pytest.param(
         Call("deploy_staging", "sagemaker", "UpdateModelPackage", update(approval=lc.APPROVED), REGISTERED),
@@ -345,7 +330,6 @@ MUST_NOT = [
             APPROVED_NEW,
         ),
         id="production-forges-the-staging-verdict",
-        marks=issue12("the production deployer writes deploy.staging_verification"),
     ),
     pytest.param(
         Call(
@@ -356,7 +340,6 @@ MUST_NOT = [
             APPROVED_NEW,
         ),
         id="production-deploys-a-version-never-promoted",
-        marks=issue12("the production deployer may move any version to Production (no Current* condition)"),
     ),
     pytest.param(
         Call("deploy_production", "sagemaker", "UpdateEndpoint", endpoint("staging", STAGING_CONFIG)),
@@ -376,7 +359,6 @@ MUST_NOT = [
             APPROVED_NEW,
         ),
         id="notifier-writes-staging-evidence",
-        marks=issue12("the notifier may write any metadata, evidence included"),
     ),
     pytest.param(
         Call(
@@ -402,17 +384,14 @@ MUST_NOT = [
             ),
         ),
         id="pipeline-registers-with-forged-staging-evidence",
-        marks=issue12("the training pipeline (running the data scientist's code) forges staging evidence"),
     ),
     pytest.param(
         Call("pipeline", "s3", "PutObject", artifact(MODEL_TAR), encrypted),
         id="pipeline-overwrites-a-registered-artifact",
-        marks=issue12("what was verified is not pinned: the artifact can be replaced in place"),
     ),
     pytest.param(
         Call("model", "s3", "GetObject", artifact("datasets/diabetes-progression/train.csv"), encrypted),
         id="model-role-reads-the-training-data",
-        marks=issue12("the model execution role reads the whole bucket"),
     ),
     # --- transport: the TLS-only resource policies
     pytest.param(
@@ -430,7 +409,359 @@ MUST_NOT = [
 ]
 
 
-@pytest.mark.parametrize("call", MUST_NOT)
+def _unverified_pass() -> Target:
+    """Staging/Passed without the verifier's record (a stage someone other than the verifier set)."""
+    return Target(approval_status=lc.APPROVED, stage=lc.STAGE_STAGING, stage_status=lc.STATUS_PASSED)
+
+
+def _never_served() -> Target:
+    """Archived/Retired without ``deploy.production_endpoint``: not a version production served."""
+    return Target(
+        approval_status=lc.APPROVED,
+        stage=lc.STAGE_ARCHIVED,
+        stage_status=lc.STATUS_RETIRED,
+        metadata=PASSED.metadata,
+    )
+
+
+def _foreign_alarm(w: World) -> str:
+    return alarm(w).rsplit(":", 1)[0] + ":someone-elses-alarm"
+
+
+MUST_NOT_EXTRA = [
+    # --- the data scientist
+    pytest.param(
+        Call(
+            "data-scientist", "sagemaker", "CreateModelPackage", register(**{lc.META_REJECTION_NOTIFIED: "x"})
+        ),
+        id="ds-registers-with-a-rejection-already-notified",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_SAMPLE_PAYLOAD: "s3://elsewhere/easy.json"}),
+            APPROVED_NEW,
+        ),
+        id="ds-swaps-the-samples-verification-sends",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist", "sagemaker", "UpdateModelPackage", update(**{"metric.rmse": "1.0"}), REGISTERED
+        ),
+        id="ds-rewrites-its-metric-after-registration",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist", "sagemaker", "UpdateModelPackage", update(remove=("metric.rmse",)), REGISTERED
+        ),
+        id="ds-removes-a-registered-metric",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_REJECTION_NOTIFIED: "approver"}),
+            REGISTERED,
+        ),
+        id="ds-silences-a-rejection-notice",
+    ),
+    pytest.param(
+        Call("data-scientist", "sagemaker", "UpdateModelPackage", update(**{"notes": "x"}), PASSED),
+        id="ds-annotates-a-version-past-development",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_DEVELOPMENT, lc.STATUS_REGISTERED)),
+            REGISTERED,
+        ),
+        id="ds-sets-a-stage-even-development",
+    ),
+    pytest.param(
+        Call("data-scientist", "s3", "DeleteObject", artifact(MODEL_TAR)),
+        id="ds-deletes-a-referenced-artifact",
+    ),
+    # --- the approver
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_APPROVED)),
+            APPROVED_NEW,
+        ),
+        id="approver-promotes-straight-from-development",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_APPROVED)),
+            _unverified_pass(),
+        ),
+        id="approver-promotes-a-pass-the-verifier-never-recorded",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_ROLLBACK_REQUESTED)),
+            _never_served(),
+        ),
+        id="approver-rolls-back-to-a-version-production-never-served",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_ROLLBACK_REQUESTED)),
+            PASSED,
+        ),
+        id="approver-rolls-back-to-a-version-never-archived",
+    ),
+    pytest.param(
+        Call("approver", "sagemaker", "UpdateModelPackage", update(approval=lc.REJECTED), SERVED),
+        id="approver-rejects-the-served-version",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)),
+            SERVED,
+        ),
+        id="approver-retires-the-served-version",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_APPROVED), **{"metric.rmse": "99.0"}),
+            PASSED,
+        ),
+        id="approver-inflates-the-champion-metric-while-promoting",
+    ),
+    pytest.param(
+        Call("approver", "sagemaker", "UpdateModelPackage", update(approval=lc.PENDING), PASSED),
+        id="approver-resets-a-version-to-pending",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "DeleteModelPackage",
+            lambda w: {"ModelPackageName": w.package(2)},
+            RETIRED,
+        ),
+        id="approver-deletes-a-version",
+    ),
+    pytest.param(
+        Call("approver", "s3", "PutObject", artifact(MODEL_TAR), encrypted),
+        id="approver-overwrites-a-registered-artifact",
+    ),
+    # --- the staging deployer
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_PASSED), **{lc.META_STAGING_VERIFICATION: "21/21"}),
+            APPROVED_NEW,
+        ),
+        id="staging-passes-a-version-it-never-deployed",
+    ),
+    pytest.param(
+        Call(
+            "verify_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_FAILED), approval=lc.REJECTED),
+            PASSED,
+        ),
+        id="staging-rejects-a-version-awaiting-promotion",
+    ),
+    pytest.param(
+        Call(
+            "verify_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(
+                stage=(lc.STAGE_STAGING, lc.STATUS_PASSED),
+                **{lc.META_STAGING_VERIFICATION: "21/21", lc.META_PRODUCTION_SERVED: "modelops-production"},
+            ),
+            DEPLOYING_STAGING,
+        ),
+        id="staging-forges-a-rollback-target",
+    ),
+    pytest.param(
+        Call(
+            "verify_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_STAGING, lc.STATUS_PASSED), **{"metric.rmse": "1.0"}),
+            DEPLOYING_STAGING,
+        ),
+        id="staging-rewrites-the-candidate-metric",
+    ),
+    pytest.param(
+        Call("deploy_staging", "sagemaker", "CreateModel", model(PRODUCTION_MODEL, "staging")),
+        id="staging-creates-a-model-under-the-production-name",
+    ),
+    pytest.param(
+        Call("deploy_staging", "sagemaker", "CreateModel", model(STAGING_MODEL, "production")),
+        id="staging-passes-the-production-execution-role",
+    ),
+    pytest.param(
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "AddTags",
+            tags_on(lambda w: w.config_arn(PRODUCTION_MODEL).replace(":endpoint-config/", ":model/")),
+        ),
+        id="staging-tags-a-production-model",
+    ),
+    # --- the production deployer
+    pytest.param(
+        Call(
+            "finalize_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(
+                stage=(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED),
+                **{lc.META_PRODUCTION_SERVED: "modelops-production"},
+            ),
+            PASSED,
+        ),
+        id="production-records-deployed-for-a-version-never-deployed",
+    ),
+    pytest.param(
+        Call(
+            "finalize_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)),
+            PASSED,
+        ),
+        id="production-archives-a-version-production-never-ran",
+    ),
+    pytest.param(
+        Call(
+            "finalize_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED), **{"metric.rmse": "1.0"}),
+            DEPLOYING_PRODUCTION,
+        ),
+        id="production-rewrites-the-champion-metric",
+    ),
+    pytest.param(
+        Call(
+            "deploy_production",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING), remove=(lc.META_STAGING_VERIFICATION,)),
+            PROMOTED,
+        ),
+        id="production-removes-the-staging-verdict",
+    ),
+    pytest.param(
+        Call("deploy_production", "sagemaker", "CreateModel", model(PRODUCTION_MODEL, "staging")),
+        id="production-passes-the-staging-execution-role",
+    ),
+    pytest.param(
+        Call("deploy_production", "sagemaker", "CreateEndpointConfig", config(STAGING_CONFIG, STAGING_MODEL)),
+        id="production-creates-a-staging-config",
+    ),
+    # --- the notifier
+    pytest.param(
+        Call(
+            "notify_rejected",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(remove=(lc.META_STAGING_VERIFICATION,)),
+            PASSED,
+        ),
+        id="notifier-removes-evidence",
+    ),
+    pytest.param(
+        Call(
+            "notify_rejected",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_PRODUCTION_SERVED: "modelops-production"}),
+            PASSED,
+        ),
+        id="notifier-forges-a-rollback-target",
+    ),
+    # --- the training pipeline (the data scientist's code)
+    pytest.param(
+        Call("pipeline", "sagemaker", "CreateModelPackage", register(approval=lc.APPROVED)),
+        id="pipeline-registers-approved",
+    ),
+    pytest.param(
+        Call(
+            "pipeline",
+            "sagemaker",
+            "CreateModelPackage",
+            register(stage=lc.STAGE_STAGING, status=lc.STATUS_DEPLOYING),
+        ),
+        id="pipeline-registers-beyond-development",
+    ),
+    pytest.param(
+        Call(
+            "pipeline",
+            "sagemaker",
+            "CreateModelPackage",
+            register(stage=lc.STAGE_DEVELOPMENT, status=lc.STATUS_PASSED),
+        ),
+        id="pipeline-registers-past-registered",
+    ),
+    pytest.param(
+        Call(
+            "pipeline",
+            "sagemaker",
+            "CreateModelPackage",
+            register(**{lc.META_PRODUCTION_SERVED: "modelops-production"}),
+        ),
+        id="pipeline-registers-a-forged-rollback-target",
+    ),
+    pytest.param(
+        Call("pipeline", "s3", "DeleteObject", artifact(MODEL_TAR)),
+        id="pipeline-deletes-a-registered-artifact",
+    ),
+    pytest.param(
+        Call("pipeline", "s3", "DeleteObject", lambda w: {**artifact(MODEL_TAR)(w), "VersionId": "v1"}),
+        id="pipeline-deletes-a-registered-artifact-version",
+    ),
+    # --- serving roles, readers, alarms
+    pytest.param(
+        Call(
+            "staging-model", "s3", "GetObject", artifact("datasets/diabetes-progression/train.csv"), encrypted
+        ),
+        id="staging-model-role-reads-the-training-data",
+    ),
+    pytest.param(
+        Call("model", "s3", "GetObject", artifact(SAMPLES), encrypted),
+        id="model-role-reads-the-evaluation-outputs",
+    ),
+    pytest.param(
+        Call("service:cloudwatch.amazonaws.com", "sns", "Publish", publish, encrypted, source=_foreign_alarm),
+        id="another-alarm-publishes-to-the-topic",
+    ),
+]
+
+
+@pytest.mark.parametrize("call", [*MUST_NOT, *MUST_NOT_EXTRA])
 def test_must_not(world: World, call: Call) -> None:
     verdict = decide(world, call)
     assert not verdict.allowed, verdict.explain()

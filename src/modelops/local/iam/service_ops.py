@@ -27,7 +27,9 @@ def _object(c: Call) -> str:
 
 def _put_object(c: Call) -> None:
     p = c.params
-    extra: dict[str, ContextValue] = {}
+    # PutObject creates an object (CreateMultipartUpload and UploadPart, also authorized as s3:PutObject,
+    # do not); the key lets a bucket policy require a conditional header on creations only.
+    extra: dict[str, ContextValue] = {"s3:ObjectCreationOperation": "true"}
     for param, key in (
         ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
         ("SSEKMSKeyId", "s3:x-amz-server-side-encryption-aws-kms-key-id"),

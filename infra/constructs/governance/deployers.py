@@ -1,0 +1,167 @@
+"""What each deployer role may record on a model package: its own stage transitions, from the states the
+lifecycle moves them from (``Current*`` keys), with only its own evidence.
+
+These roles hold no policy but the deployer's, so each Allow is exact and nothing else grants more; the
+one Deny below guards the line no deployer may cross (approving a version).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+
+from infra.constructs.governance.keys import (
+    APPROVAL,
+    CURRENT_STAGE,
+    CURRENT_STATUS,
+    STAGE,
+    STATUS,
+    absent,
+    merge,
+    writes_only,
+)
+from modelops.contract import lifecycle as lc
+
+_UPDATE = "sagemaker:UpdateModelPackage"
+
+
+def _record(sid: str, packages: str, conditions: dict) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=[_UPDATE], resources=[packages], conditions=conditions)
+
+
+def _never_approve(packages: str) -> iam.PolicyStatement:
+    # Approval is the approver's alone: whatever a future Allow says, no deployer sets Approved or pending.
+    return iam.PolicyStatement(
+        sid="DenyApproving",
+        effect=iam.Effect.DENY,
+        actions=[_UPDATE],
+        resources=[packages],
+        conditions={"StringEquals": {APPROVAL: [lc.APPROVED, lc.PENDING]}},
+    )
+
+
+def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
+    """Deploying an approved version (fresh, or approved again after a rejection), passing it with the
+    verifier's evidence, or failing/rejecting it; never a version past staging."""
+    staging = lc.STAGE_STAGING
+    return [
+        _record(
+            "RecordStagingDeploys",
+            packages,
+            merge(
+                {"StringEquals": {STAGE: staging, STATUS: [lc.STATUS_DEPLOYING, lc.STATUS_FAILED]}},
+                # Fresh (Development or no stage yet), a retry after Staging/Failed, or a Deploying version
+                # superseded before its verification ran; never Passed, Production or Archived.
+                {
+                    "StringEqualsIfExists": {
+                        CURRENT_STAGE: [lc.STAGE_DEVELOPMENT, staging],
+                        CURRENT_STATUS: [lc.STATUS_REGISTERED, lc.STATUS_FAILED, lc.STATUS_DEPLOYING],
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only(()),
+            ),
+        ),
+        _record(
+            "RecordStagingPassed",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: staging,
+                        STATUS: lc.STATUS_PASSED,
+                        CURRENT_STAGE: staging,
+                        CURRENT_STATUS: lc.STATUS_DEPLOYING,
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only((lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT)),
+            ),
+        ),
+        _record(
+            "RejectFailedStagingVersions",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        APPROVAL: lc.REJECTED,
+                        STAGE: staging,
+                        STATUS: lc.STATUS_FAILED,
+                        CURRENT_STAGE: staging,
+                        CURRENT_STATUS: lc.STATUS_DEPLOYING,
+                    }
+                },
+                writes_only((lc.META_REJECTION_NOTIFIED,)),
+            ),
+        ),
+        _never_approve(packages),
+    ]
+
+
+def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
+    """Starting or refusing a requested promotion/rollback, recording its outcome with what production
+    served, and archiving the version it replaced; never approval, never a version the approver did not
+    send to production."""
+    production = lc.STAGE_PRODUCTION
+    requested = [lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED]
+    return [
+        _record(
+            "StartRequestedProductionDeploys",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: production,
+                        STATUS: [lc.STATUS_DEPLOYING, lc.STATUS_FAILED],
+                        CURRENT_STAGE: production,
+                        CURRENT_STATUS: requested,
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only(()),
+            ),
+        ),
+        _record(
+            "RecordProductionOutcomes",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: production,
+                        STATUS: [lc.STATUS_DEPLOYED, lc.STATUS_ROLLED_BACK],
+                        CURRENT_STAGE: production,
+                        CURRENT_STATUS: lc.STATUS_DEPLOYING,
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only((lc.META_PRODUCTION_SERVED,)),
+            ),
+        ),
+        _record(
+            "ArchiveReplacedProductionVersions",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: lc.STAGE_ARCHIVED,
+                        STATUS: [lc.STATUS_RETIRED, lc.STATUS_ROLLED_BACK],
+                        CURRENT_STAGE: production,
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only(()),
+            ),
+        ),
+        _never_approve(packages),
+    ]
+
+
+def notifier_record_statements(packages: str) -> list[iam.PolicyStatement]:
+    """Marking a rejection as notified: that one key, no approval, no stage."""
+    return [
+        _record(
+            "MarkRejectionNotified",
+            packages,
+            merge(absent([APPROVAL, STAGE]), writes_only((lc.META_REJECTION_NOTIFIED,))),
+        ),
+        _never_approve(packages),
+    ]
