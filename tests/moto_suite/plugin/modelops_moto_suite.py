@@ -24,10 +24,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def apply_patches() -> None:
-    """The project's public entry point for installing its patches on moto."""
-    from modelops.local.embedded import apply_patches as apply
+    """Install every patch group of the embedded AWS on moto (undone at the session's end)."""
+    from modelops.local.patches import registry
 
-    apply()
+    registry().apply()
+
+
+def undo_patches() -> None:
+    from modelops.local.patches import registry
+
+    registry().undo()
 
 
 class Outcomes:
@@ -50,6 +56,11 @@ class Outcomes:
 
     def pytest_sessionfinish(self) -> None:
         self.path.write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.getoption("modelops_patches"):
+        undo_patches()
 
 
 def pytest_configure(config: pytest.Config) -> None:
