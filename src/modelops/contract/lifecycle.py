@@ -74,3 +74,7 @@ EVIDENCE_KEYS: Final = (
 # Facts of a registration that a gate reads (champion/challenger compares the primary metric, verification
 # sends the samples): written once, by the registering request, and never changed or removed afterwards.
 REGISTRATION_FACTS: Final = (META_METRIC_PREFIX + PRIMARY_METRIC, META_SAMPLE_PAYLOAD)
+# A notification the deployer recorded a state for but could not yet send: one key per kind
+# (``deploy.notification_owed.staging-passed``), its value the summary. Written with the state it reports,
+# removed once SNS accepted it, so a retry or a later event on the version sends what is still owed.
+META_NOTIFICATION_OWED_PREFIX: Final = "deploy.notification_owed."

@@ -13,6 +13,11 @@ from botocore.config import Config
 # Standard retry mode backs off on throttling and transient errors; after that the event is retried as a
 # whole by Lambda and finally lands in the dead-letter queue.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+# Verification retries InvokeEndpoint itself, within its one time bound (``verification``), so the client
+# makes one attempt; a sample slower than the read timeout is far over any latency budget anyway.
+_RUNTIME_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=20
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ def _cached(region: str | None, endpoint_url: str | None) -> Clients:
     session = boto3.session.Session(region_name=region)
     return Clients(
         sagemaker=session.client("sagemaker", config=_CONFIG),
-        runtime=session.client("sagemaker-runtime", config=_CONFIG),
+        runtime=session.client("sagemaker-runtime", config=_RUNTIME_CONFIG),
         s3=session.client("s3", config=_CONFIG),
         sns=session.client("sns", config=_CONFIG),
     )

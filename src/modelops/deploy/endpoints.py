@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from modelops.contract import lifecycle, names
 from modelops.contract.names import VARIANT
-from modelops.deploy.errors import EndpointBusyError
+from modelops.deploy.errors import EndpointBusyError, ForeignResourceError
 from modelops.deploy.packages import PackageVersion
 from modelops.deploy.settings import DeploySettings
 
@@ -178,28 +178,42 @@ def serve(
     project, role_arn = settings.project_name, settings.execution_role_arn
     package_arn, version = package.arn, package.version
     config = endpoint_config_name(project, placement, version, package_arn)
-    if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
-        return "unchanged"
-    tag = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package_arn}]
     model = model_name(project, placement.environment, version, package_arn, role_arn)
-    _create_if_absent(
+    tag = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package_arn}]
+    if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
+        _check_config(sagemaker, config, model)
+        _check_model(sagemaker, model, package_arn, role_arn)
+        return "unchanged"
+    if not _created(
         sagemaker.create_model,
         ModelName=model,
         ExecutionRoleArn=role_arn,
         Containers=[{"ModelPackageName": package_arn}],
         Tags=tag,
-    )
-    _create_if_absent(
+    ):
+        _check_model(sagemaker, model, package_arn, role_arn)
+    if not _created(
         sagemaker.create_endpoint_config,
         EndpointConfigName=config,
         ProductionVariants=[_variant(placement, model)],
         Tags=tag,
         **_data_capture(placement),
-    )
+    ):
+        _check_config(sagemaker, config, model)
     if endpoint is not None and endpoint.status == FAILED:
         endpoint = _replace_failed(sagemaker, endpoint)
     if endpoint is None:
-        sagemaker.create_endpoint(EndpointName=placement.endpoint_name, EndpointConfigName=config, Tags=tag)
+        try:
+            sagemaker.create_endpoint(
+                EndpointName=placement.endpoint_name, EndpointConfigName=config, Tags=tag
+            )
+        except ClientError as error:
+            if _code(error) == "ValidationException" and "already exist" in str(error).lower():
+                # Another deployment created it between our describe and this call.
+                raise EndpointBusyError(
+                    f"endpoint {placement.endpoint_name} was created meanwhile; retry"
+                ) from error
+            raise
         return "created"
     try:
         sagemaker.update_endpoint(
@@ -300,14 +314,42 @@ def _replace_failed(sagemaker: Any, endpoint: EndpointState) -> EndpointState | 
     return None
 
 
-def _create_if_absent(create: Any, **request: Any) -> None:
-    """Create a model or endpoint config; one with this content-derived name already is the same thing."""
+def _created(create: Any, **request: Any) -> bool:
+    """Create a model or endpoint config: True if created, False if one of that name already exists.
+
+    SageMaker refuses a duplicate name; an existing one may be an earlier attempt of ours, or not ours at
+    all (anyone who may create under the prefix can guess a content-derived name), so the caller checks.
+    """
     try:
         create(**request)
     except ClientError as error:
         if _code(error) == "ValidationException" and "already exist" in str(error).lower():
-            return
+            return False
         raise
+    return True
+
+
+def _check_model(sagemaker: Any, model: str, package_arn: str, role_arn: str) -> None:
+    """The model ``model`` runs exactly ``package_arn`` as ``role_arn``, or ForeignResourceError."""
+    described = sagemaker.describe_model(ModelName=model)
+    containers = described.get("Containers") or [described.get("PrimaryContainer") or {}]
+    sources = [c.get("ModelPackageName") or c.get("ModelDataUrl") or c.get("Image") for c in containers]
+    if sources != [package_arn] or described.get("ExecutionRoleArn") != role_arn:
+        raise ForeignResourceError(
+            f"model {model} exists but was not created from {package_arn} with the deployer's execution "
+            f"role (it runs {', '.join(map(str, sources)) or 'nothing'} as {described.get('ExecutionRoleArn')})"
+        )
+
+
+def _check_config(sagemaker: Any, config: str, model: str) -> None:
+    """The endpoint config ``config`` serves only the model ``model``, or ForeignResourceError."""
+    described = sagemaker.describe_endpoint_config(EndpointConfigName=config)
+    models = [variant.get("ModelName") for variant in described.get("ProductionVariants", [])]
+    if models != [model]:
+        raise ForeignResourceError(
+            f"endpoint config {config} exists but serves {', '.join(map(str, models)) or 'nothing'}, "
+            f"not {model}"
+        )
 
 
 def _code(error: ClientError) -> str:

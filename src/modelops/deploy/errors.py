@@ -31,3 +31,15 @@ class EndpointBusyError(DeployError):
 
 class PackageNotFoundError(DeployError):
     """The model package named by the event does not exist (or is in another group)."""
+
+
+class ForeignResourceError(DeployError):
+    """A model or endpoint config under the name the deployer derives exists, made from something else.
+
+    Not retried into success: the deployer records the refusal (a visible state and a notice) instead of
+    serving a model it cannot vouch for.
+    """
+
+
+class ArtifactChangedError(DeployError):
+    """The artifact a version names is no longer the object pinned when the version was registered."""

@@ -29,6 +29,7 @@ class PackageVersion:
     stage_description: str = ""
     approval_description: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
+    model_data_urls: tuple[str, ...] = ()  # each container's artifact, as registered
 
     def metric(self, name: str = lifecycle.PRIMARY_METRIC) -> float | None:
         """A registered metric (``metric.<name>``), or None when absent or not a finite number."""
@@ -70,6 +71,11 @@ def describe_package(sagemaker: Any, package_arn: str) -> PackageVersion:
         stage_description=life.get("StageDescription", ""),
         approval_description=raw.get("ApprovalDescription") or "",
         metadata=dict(raw.get("CustomerMetadataProperties") or {}),
+        model_data_urls=tuple(
+            str(c["ModelDataUrl"])
+            for c in (raw.get("InferenceSpecification") or {}).get("Containers", [])
+            if c.get("ModelDataUrl")
+        ),
     )
 
 
@@ -109,16 +115,25 @@ def record_stage(
         stage=stage,
         stage_status=status,
         stage_description=description,
+        approval_description=package.approval_description,
         metadata=merged,
+        model_data_urls=package.model_data_urls,
     )
 
 
 def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict[str, Any] | None:
     """The version of the group with the latest ``sort_by`` (CreationTime or LastModifiedTime) whose
-    fields equal ``equals``, as Search returns it; None when no version matches.
+    fields equal ``equals``, as Search returns it; None when no version matches."""
+    found = matching(sagemaker, group_name, sort_by, **equals)
+    return found[0] if found else None
 
-    One Search call (first page only: sorted newest first, it holds the answer). Keys are Search property
-    names with dots written as double underscores, e.g. ``ModelLifeCycle__StageStatus="Approved"``.
+
+def matching(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> list[dict[str, Any]]:
+    """The versions of the group whose fields equal ``equals``, latest ``sort_by`` first, as Search
+    returns them (first page of 100: the deployer looks for the few waiting or serving versions).
+
+    Keys are Search property names with dots written as double underscores, e.g.
+    ``ModelLifeCycle__StageStatus="Approved"``.
     """
     filters = [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": group_name}]
     filters += [
@@ -130,7 +145,7 @@ def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict
         SearchExpression={"Filters": filters},
         SortBy=sort_by,
         SortOrder="Descending",
-        MaxResults=10,
+        MaxResults=100,
     )
     found = [
         r["ModelPackage"]
@@ -141,4 +156,4 @@ def newest(sagemaker: Any, group_name: str, sort_by: str, **equals: str) -> dict
     found.sort(
         key=lambda p: (p.get(sort_by) or p["CreationTime"], int(p["ModelPackageVersion"])), reverse=True
     )
-    return found[0] if found else None
+    return found

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
+from modelops.deploy import owed
+from modelops.deploy.artifacts import artifact_problem
 from modelops.deploy.clients import Clients
-from modelops.deploy.errors import EndpointBusyError
-from modelops.deploy.notify import notify
+from modelops.deploy.errors import EndpointBusyError, ForeignResourceError
 from modelops.deploy.packages import (
     PackageVersion,
     describe_package,
+    matching,
     newest,
     record_stage,
     version_of,
@@ -57,16 +59,30 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
     package = describe_package(sm, package_arn)
     if package.group_name != settings.group_name:
         return f"ignored: {package.label} is not in group {settings.group_name}"
+    package = owed.send_owed(clients, settings, package)
     if not package.is_at(lc.STAGE_PRODUCTION, *REQUESTED):
         return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
     endpoint = ep.describe_endpoint(sm, settings.production_endpoint)
     ep.ensure_not_busy(endpoint)
-    reason = refusal(package, endpoint.served_package if endpoint else None)
-    if reason:
-        package = record_stage(sm, package, lc.STAGE_PRODUCTION, lc.STATUS_FAILED, reason)
-        notify(clients.sns, settings.topic_arn, event="production-refused", package=package, summary=reason)
+    # An endpoint deleted out of band names nothing; the registry still says what production last served.
+    served = endpoint.served_package if endpoint else _recorded_as_deployed(clients, settings)
+    reason = refusal(package, served) or artifact_problem(clients.s3, package)
+    if reason is None:
+        try:
+            outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
+        except ForeignResourceError as error:
+            reason = f"not deployed: {error}"
+    if reason is not None:
+        package = record_stage(
+            sm,
+            package,
+            lc.STAGE_PRODUCTION,
+            lc.STATUS_FAILED,
+            reason,
+            metadata=owed.owing("production-refused", reason),
+        )
+        owed.send(clients, settings, package, "production-refused", reason)
         return reason
-    outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
     kind = "rollback" if package.stage_status == lc.STATUS_ROLLBACK_REQUESTED else "promotion"
     record_stage(
         sm,
@@ -88,7 +104,7 @@ def finalize_production(clients: Clients, settings: DeploySettings) -> str:
     if isinstance(settled, str):
         return f"no-op: {settled}"
     endpoint, intended = settled
-    candidate = describe_package(sm, intended)
+    candidate = owed.send_owed(clients, settings, describe_package(sm, intended))
     if not candidate.is_at(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING):
         return f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
     actual = ep.package_of_config(sm, endpoint.config_name)
@@ -125,23 +141,39 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
         return f"a promotion waits: {busy}"
 
 
+def _recorded_as_deployed(clients: Clients, settings: DeploySettings) -> str | None:
+    found = newest(
+        clients.sagemaker,
+        settings.group_name,
+        "LastModifiedTime",
+        ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
+        ModelLifeCycle__StageStatus=lc.STATUS_DEPLOYED,
+    )
+    return str(found["ModelPackageArn"]) if found else None
+
+
 def _deployed(
     clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, candidate: PackageVersion
 ) -> str:
     sm = clients.sagemaker
     was_rollback = candidate.stage_description.startswith("rollback:")
-    candidate = record_stage(
-        sm,
-        candidate,
-        lc.STAGE_PRODUCTION,
-        lc.STATUS_DEPLOYED,
-        f"serving on {endpoint.name}",
-        metadata={lc.META_PRODUCTION_SERVED: endpoint.name},
-    )
     replaced = endpoint.previous_package
-    archived = "nothing replaced"
-    if replaced and replaced != candidate.arn:
-        old = describe_package(sm, replaced)
+    # Whatever the registry still records as deployed is replaced too: the endpoint's tag names only the
+    # version it served last, and an endpoint deleted and created again names none.
+    others = matching(
+        sm,
+        settings.group_name,
+        "LastModifiedTime",
+        ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
+        ModelLifeCycle__StageStatus=lc.STATUS_DEPLOYED,
+    )
+    olds = [str(p["ModelPackageArn"]) for p in others if p["ModelPackageArn"] != candidate.arn]
+    if replaced and replaced != candidate.arn and replaced not in olds:
+        olds.insert(0, replaced)
+    event = "production-rollback-deployed" if was_rollback else "production-deployed"
+    archived_parts = []
+    for arn in olds:
+        old = describe_package(sm, arn)
         if old.stage == lc.STAGE_PRODUCTION:
             status = lc.STATUS_ROLLED_BACK if was_rollback else lc.STATUS_RETIRED
             why = (
@@ -150,16 +182,19 @@ def _deployed(
                 else f"retired: replaced by v{candidate.version} on {endpoint.name}"
             )
             record_stage(sm, old, lc.STAGE_ARCHIVED, status, why)
-            archived = f"v{old.version} -> {lc.STAGE_ARCHIVED}/{status}"
-    event = "production-rollback-deployed" if was_rollback else "production-deployed"
-    notify(
-        clients.sns,
-        settings.topic_arn,
-        event=event,
-        package=candidate,
-        summary=f"{candidate.label} is serving on {endpoint.name}; {archived}",
-        details={"endpoint": endpoint.name, "replaced": replaced, "archived": archived},
+            archived_parts.append(f"v{old.version} -> {lc.STAGE_ARCHIVED}/{status}")
+    archived = ", ".join(archived_parts) or "nothing replaced"
+    summary = f"{candidate.label} is serving on {endpoint.name}; {archived}"
+    candidate = record_stage(
+        sm,
+        candidate,
+        lc.STAGE_PRODUCTION,
+        lc.STATUS_DEPLOYED,
+        f"serving on {endpoint.name}",
+        metadata={lc.META_PRODUCTION_SERVED: endpoint.name, **owed.owing(event, summary)},
     )
+    details = {"endpoint": endpoint.name, "replaced": replaced, "archived": archived}
+    owed.send(clients, settings, candidate, event, summary, details)
     return f"deployed: {candidate.label}; {archived}"
 
 
@@ -180,16 +215,18 @@ def _rolled_back(
         f"production update failed or was rolled back by its alarms: "
         f"{endpoint.failure_reason or 'endpoint returned to the previous configuration'}; {serving}"
     )
-    candidate = record_stage(sm, candidate, lc.STAGE_PRODUCTION, lc.STATUS_ROLLED_BACK, reason)
+    summary = f"{candidate.label} did not reach production; {serving}"
+    candidate = record_stage(
+        sm,
+        candidate,
+        lc.STAGE_PRODUCTION,
+        lc.STATUS_ROLLED_BACK,
+        reason,
+        metadata=owed.owing("production-rolled-back", summary),
+    )
     if actual and endpoint.status == ep.IN_SERVICE:
         previous = endpoint.previous_package if endpoint.previous_package != actual else None
         ep.retag(sm, endpoint, served=actual, previous=previous)
-    notify(
-        clients.sns,
-        settings.topic_arn,
-        event="production-rolled-back",
-        package=candidate,
-        summary=f"{candidate.label} did not reach production; {serving}",
-        details={"endpoint": endpoint.name, "failure_reason": endpoint.failure_reason, "serving": actual},
-    )
+    details = {"endpoint": endpoint.name, "failure_reason": endpoint.failure_reason, "serving": actual}
+    owed.send(clients, settings, candidate, "production-rolled-back", summary, details)
     return f"rolled back: {candidate.label}: {reason}"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
+from modelops.deploy import owed
+from modelops.deploy.artifacts import artifact_record
 from modelops.deploy.clients import Clients
-from modelops.deploy.notify import notify
-from modelops.deploy.packages import PackageVersion, describe_package, newest, record_stage, version_of
+from modelops.deploy.deadline import Deadline
+from modelops.deploy.errors import ForeignResourceError
+from modelops.deploy.packages import PackageVersion, describe_package, matching, record_stage, version_of
 from modelops.deploy.settings import DeploySettings
 from modelops.deploy.verification import SamplesUnavailableError, Verdict, load_payloads, verify
 
@@ -35,12 +38,28 @@ def awaits_staging(package: PackageVersion) -> bool:
     return package.approval_status == lc.APPROVED and (fresh or retry)
 
 
-def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str) -> str:
+def awaits_verification(package: PackageVersion) -> bool:
+    """Deployed to staging and not yet judged, even if a person set Production meanwhile.
+
+    Setting Production by hand before the verifier recorded a verdict must not skip verification for
+    good: the production deployer refuses it (no evidence), and the verifier still judges it.
+    """
+    if package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
+        return True
+    never_judged = not {lc.META_STAGING_VERIFICATION, lc.META_PRODUCTION_SERVED} & set(package.metadata)
+    production_by_hand = package.is_at(lc.STAGE_PRODUCTION, lc.STATUS_APPROVED, lc.STATUS_FAILED)
+    return never_judged and production_by_hand and lc.META_REJECTION_NOTIFIED not in package.metadata
+
+
+def deploy_staging(
+    clients: Clients, settings: DeploySettings, package_arn: str, deadline: Deadline | None = None
+) -> str:
     """Put an approved version on the staging endpoint. Returns what happened, for the log."""
     sm = clients.sagemaker
     package = describe_package(sm, package_arn)
     if package.group_name != settings.group_name:
         return f"ignored: {package.label} is not in group {settings.group_name}"
+    package = owed.send_owed(clients, settings, package)
     if not awaits_staging(package):
         where = f"{package.stage}/{package.stage_status}"
         return f"no-op: {package.label} is {package.approval_status} at {where}"
@@ -49,14 +68,11 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
     served = endpoint.served_package if endpoint else None
     current = describe_package(sm, served) if served and served != package.arn else None
     if current is not None and current.version > package.version and current.approval_status != lc.REJECTED:
-        reason = (
-            f"not deployed: v{package.version} is older than v{current.version}, already on "
-            f"{settings.staging_endpoint}; approve a newer version instead"
-        )
-        package = record_stage(sm, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
-        notify(clients.sns, settings.topic_arn, event="staging-refused", package=package, summary=reason)
-        return reason
-    outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
+        return _refuse(clients, settings, package, _older_than(package, current.version, settings))
+    try:
+        outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
+    except ForeignResourceError as error:
+        return _refuse(clients, settings, package, f"not deployed: {error}")
     record_stage(
         sm,
         package,
@@ -69,11 +85,31 @@ def deploy_staging(clients: Clients, settings: DeploySettings, package_arn: str)
         superseded = f"superseded on {settings.staging_endpoint} by v{package.version} before verification"
         record_stage(sm, current, lc.STAGE_STAGING, lc.STATUS_FAILED, superseded)
     if ep.settled_unchanged(outcome, endpoint):
-        return verify_staging(clients, settings)
+        return verify_staging(clients, settings, deadline)
     return f"{outcome} {settings.staging_endpoint} with {package.label}"
 
 
-def verify_staging(clients: Clients, settings: DeploySettings) -> str:
+def _older_than(package: PackageVersion, newer: int, settings: DeploySettings) -> str:
+    return (
+        f"not deployed: v{package.version} is older than v{newer}, already on "
+        f"{settings.staging_endpoint}; approve a newer version instead"
+    )
+
+
+def _refuse(clients: Clients, settings: DeploySettings, package: PackageVersion, reason: str) -> str:
+    package = record_stage(
+        clients.sagemaker,
+        package,
+        lc.STAGE_STAGING,
+        lc.STATUS_FAILED,
+        reason,
+        metadata=owed.owing("staging-refused", reason),
+    )
+    owed.send(clients, settings, package, "staging-refused", reason)
+    return reason
+
+
+def verify_staging(clients: Clients, settings: DeploySettings, deadline: Deadline | None = None) -> str:
     """Verify what the staging endpoint now serves, if it is a version waiting for verification."""
     sm = clients.sagemaker
     settled = ep.settled_deployment(sm, settings.staging_endpoint)
@@ -83,54 +119,89 @@ def verify_staging(clients: Clients, settings: DeploySettings) -> str:
     actual = ep.package_of_config(sm, endpoint.config_name)
     if endpoint.status == ep.FAILED or actual != intended:
         return _deployment_failed(clients, settings, endpoint, intended, actual)
-    package = describe_package(sm, intended)
-    if not package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
+    package = owed.send_owed(clients, settings, describe_package(sm, intended))
+    if not awaits_verification(package):
         # Settled on a version already judged (e.g. restored after a rejection): a good moment to start
         # an approval that found the endpoint busy.
         where = f"{package.stage}/{package.stage_status}"
         return f"nothing to verify: {package.label} is at {where}; {_deploy_next(clients, settings)}"
-    verdict = _verify(clients, settings, package)
+    if package.approval_status != lc.APPROVED:
+        return _rejected_meanwhile(clients, settings, endpoint, package)
+    verdict = _verify(clients, settings, package, deadline)
+    package = describe_package(sm, intended)  # a person may have acted while the samples ran
+    if package.approval_status != lc.APPROVED:
+        return _rejected_meanwhile(clients, settings, endpoint, package)
     if verdict.passed:
+        summary = f"{package.label} passed staging and awaits promotion to production"
+        if package.stage == lc.STAGE_PRODUCTION:
+            summary += " (a promotion requested before it passed was not deployed: promote it again)"
         package = record_stage(
             sm,
             package,
             lc.STAGE_STAGING,
             lc.STATUS_PASSED,
             verdict.summary(),
-            metadata={lc.META_STAGING_VERIFICATION: verdict.summary()[:256]},
+            metadata={
+                lc.META_STAGING_VERIFICATION: verdict.summary()[:256],
+                **artifact_record(clients.s3, package),
+                **owed.owing("staging-passed", summary),
+            },
         )
-        notify(
-            clients.sns,
-            settings.topic_arn,
-            event="staging-passed",
-            package=package,
-            summary=f"{package.label} passed staging and awaits promotion to production",
-            details=verdict.as_dict(),
-        )
+        owed.send(clients, settings, package, "staging-passed", summary, verdict.as_dict())
         return f"passed: {package.label}; {_deploy_next(clients, settings)}"
     outcome = _reject(clients, settings, endpoint, package, verdict.summary(), verdict.as_dict())
     return f"{outcome}; {_deploy_next(clients, settings)}"
 
 
+def _rejected_meanwhile(
+    clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, package: PackageVersion
+) -> str:
+    """A person rejected the version while staging deployed or verified it: no verdict, no "passed".
+
+    The rejection notifier tells the approvers (it is their rejection); staging goes back to the last good
+    version, as after a failed verification.
+    """
+    reason = f"rejected by an approver while on {settings.staging_endpoint}; not verified"
+    package = record_stage(clients.sagemaker, package, lc.STAGE_STAGING, lc.STATUS_FAILED, reason)
+    restored = _restore(clients, settings, endpoint, package)
+    return (
+        f"not verified: {package.label} was rejected meanwhile; {restored}; {_deploy_next(clients, settings)}"
+    )
+
+
 def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
-    """Deploy the newest approved version if it is still waiting for staging.
+    """Deploy the newest approved version still waiting for staging; refuse the older ones waiting.
 
     An approval that arrived while the endpoint was busy was retried and may have ended in the dead-letter
-    queue; the endpoint settling is the moment it can go, so it is not left waiting for a person.
+    queue; the endpoint settling is the moment it can go, so it is not left waiting for a person. Of several
+    waiting (approvals that arrived at once), only the newest can go: the others are older than it and are
+    refused now, visibly, instead of waiting for an event that will not come.
     """
-    latest = newest(clients.sagemaker, settings.group_name, "CreationTime", ModelApprovalStatus=lc.APPROVED)
-    if latest is None:
+    found = matching(
+        clients.sagemaker,
+        settings.group_name,
+        "CreationTime",
+        ModelApprovalStatus=lc.APPROVED,
+        ModelLifeCycle__Stage=lc.STAGE_DEVELOPMENT,
+    )
+    waiting = [describe_package(clients.sagemaker, p["ModelPackageArn"]) for p in found]
+    waiting = [package for package in waiting if awaits_staging(package)]
+    if not waiting:
         return "no approved version waits for staging"
-    package = describe_package(clients.sagemaker, latest["ModelPackageArn"])
-    if not awaits_staging(package) or package.is_at(lc.STAGE_STAGING, lc.STATUS_FAILED):
-        return "no approved version waits for staging"
+    package, older = waiting[0], waiting[1:]
     endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
     if endpoint is not None and endpoint.status in ep.BUSY:
         return f"{package.label} waits: {settings.staging_endpoint} is {endpoint.status}"
-    return f"next: {deploy_staging(clients, settings, package.arn)}"
+    outcome = deploy_staging(clients, settings, package.arn)
+    for old in older:
+        _refuse(clients, settings, old, _older_than(old, package.version, settings))
+    refused = f"; refused v{', v'.join(str(p.version) for p in older)}" if older else ""
+    return f"next: {outcome}{refused}"
 
 
-def _verify(clients: Clients, settings: DeploySettings, package: PackageVersion) -> Verdict:
+def _verify(
+    clients: Clients, settings: DeploySettings, package: PackageVersion, deadline: Deadline | None
+) -> Verdict:
     champion = _champion(clients, settings)
     uri = package.metadata.get(lc.META_SAMPLE_PAYLOAD, "")
     try:
@@ -146,6 +217,7 @@ def _verify(clients: Clients, settings: DeploySettings, package: PackageVersion)
         champion_metric=champion.metric() if champion else None,
         champion_version=champion.version if champion else None,
         tolerance=settings.champion_tolerance,
+        deadline=deadline,
     )
     if not payloads:
         problems = (
@@ -166,7 +238,7 @@ def _champion(clients: Clients, settings: DeploySettings) -> PackageVersion | No
 def _deployment_failed(
     clients: Clients, settings: DeploySettings, endpoint: ep.EndpointState, intended: str, actual: str | None
 ) -> str:
-    package = describe_package(clients.sagemaker, intended)
+    package = owed.send_owed(clients, settings, describe_package(clients.sagemaker, intended))
     if not package.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING):
         return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
     reason = f"staging deployment failed: {endpoint.failure_reason or 'endpoint did not reach InService'}"
@@ -187,6 +259,7 @@ def _reject(
 ) -> str:
     """Record the failure, reject the version, and put staging back on the last good version."""
     sm = clients.sagemaker
+    summary = f"{package.label} failed staging and was rejected"
     package = record_stage(
         sm,
         package,
@@ -194,16 +267,16 @@ def _reject(
         lc.STATUS_FAILED,
         reason,
         approval=lc.REJECTED,
-        metadata={lc.META_REJECTION_NOTIFIED: "staging"},
+        metadata={lc.META_REJECTION_NOTIFIED: "staging", **owed.owing("staging-failed", summary)},
     )
     restored = _restore(clients, settings, endpoint, package)
-    notify(
-        clients.sns,
-        settings.topic_arn,
-        event="staging-failed",
-        package=package,
-        summary=f"{package.label} failed staging and was rejected; {restored}",
-        details={**details, "reason": reason, "staging": restored},
+    owed.send(
+        clients,
+        settings,
+        package,
+        "staging-failed",
+        f"{summary}; {restored}",
+        {**details, "reason": reason, "staging": restored},
     )
     return f"failed: {package.label}: {reason}; {restored}"
 

@@ -5,18 +5,40 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, EndpointConnectionError
+
+from modelops.deploy.deadline import DEFAULT_SECONDS, Deadline
 from modelops.deploy.errors import DeployError
 
 MAX_SAMPLES = 20  # enough to see a broken model or a slow one; bounded so a handler stays short
 _CONTENT_TYPE = "application/json"
+_TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "InternalDependencyException",
+        "ModelNotReadyException",
+    }
+)
+# Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter").
+_BACKOFF_BASE_SECONDS = 0.05
+_BACKOFF_CAP_SECONDS = 2.0
 
 
 class SamplesUnavailableError(DeployError):
     """The version names no sample payloads, or they cannot be read."""
+
+
+class VerificationIncompleteError(DeployError):
+    """Transient errors (throttling, 5xx) outlasted the time bound: retry the event, judge nothing."""
 
 
 @dataclass(frozen=True)
@@ -103,26 +125,32 @@ def verify(
     champion_metric: float | None,
     champion_version: int | None,
     tolerance: float,
+    deadline: Deadline | None = None,
 ) -> Verdict:
+    """Invoke every sample within ``deadline``; transient errors are retried, never counted as findings.
+
+    Raises ``VerificationIncompleteError`` when the time runs out before every sample was answered or
+    refused by the model itself: a busy service is not evidence against the version.
+    """
+    deadline = deadline or Deadline.after(DEFAULT_SECONDS)
     problems: list[str] = []
     latencies: list[float] = []
     if payloads:
         # One untimed request first: a fresh endpoint (serverless above all) loads the model on its first
         # invocation, and the budget is about serving latency, not that one-off start. Its failure, if
         # any, is recorded by the timed loop that follows.
-        with contextlib.suppress(Exception):
-            _invoke(runtime, endpoint_name, payloads[0])
+        with contextlib.suppress(ClientError, BotoCoreError):
+            _invoke_patiently(runtime, endpoint_name, payloads[0], deadline)
     # The same defect usually breaks every sample alike: group samples by problem so the description
     # (capped at 1024 characters by SageMaker) says it once and keeps room for the numbers.
     failed_samples: dict[str, list[int]] = {}
     for index, body in enumerate(payloads):
-        started = time.perf_counter()
         try:
-            answer = _invoke(runtime, endpoint_name, body)
-        except Exception as error:  # any invocation error is a verification finding, not a crash
+            answer, latency_ms = _invoke_patiently(runtime, endpoint_name, body, deadline)
+        except (ClientError, BotoCoreError) as error:  # the model's own failure is a verification finding
             failed_samples.setdefault(f"invocation failed: {_error_text(error)}", []).append(index)
             continue
-        latencies.append((time.perf_counter() - started) * 1000.0)
+        latencies.append(latency_ms)
         problem = prediction_problem(answer)
         if problem:
             failed_samples.setdefault(problem, []).append(index)
@@ -145,6 +173,52 @@ def verify(
         champion_version=champion_version,
         tolerance=tolerance,
     )
+
+
+def is_transient(error: Exception) -> bool:
+    """Throttling, the service's own 5xx, a model still loading, a dropped connection: worth retrying.
+
+    InvokeEndpoint's errors (API reference): ModelError (424) is the container's answer, a finding;
+    ValidationError is ours; InternalFailure, ServiceUnavailable, InternalDependencyException and
+    ModelNotReadyException ("wait and try your request again") are the service's, as is any throttle.
+    """
+    if isinstance(error, (EndpointConnectionError, ConnectionClosedError)):
+        return True
+    if not isinstance(error, ClientError):
+        return False
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in _TRANSIENT_CODES:
+        return True
+    return code != "ModelError" and (status == 429 or status >= 500)
+
+
+def _invoke_patiently(
+    runtime: Any, endpoint_name: str, body: bytes, deadline: Deadline
+) -> tuple[bytes, float]:
+    """The answer and its latency; transient errors retried with jittered backoff while time is left."""
+    retries = 0
+    while True:
+        if not deadline.allows():
+            raise VerificationIncompleteError(
+                f"verification of {endpoint_name} ran out of time ({retries} transient errors retried)"
+            )
+        started = time.perf_counter()
+        try:
+            answer = _invoke(runtime, endpoint_name, body)
+        except (ClientError, BotoCoreError) as error:
+            if not is_transient(error):
+                raise
+            pause = random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**retries))
+            retries += 1
+            if not deadline.allows(pause):
+                raise VerificationIncompleteError(
+                    f"verification of {endpoint_name} ran out of time: {_error_text(error)} "
+                    f"({retries} transient errors)"
+                ) from error
+            time.sleep(pause)
+            continue
+        return answer, (time.perf_counter() - started) * 1000.0
 
 
 def _error_text(error: Exception) -> str:

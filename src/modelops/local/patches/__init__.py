@@ -22,6 +22,7 @@ GROUP_MODULES = (
     "tags",
     "search",
     "endpoints",
+    "unique_names",
     "endpoint_invocations",
     "pipeline_executions",
     "event_patterns",

@@ -1,0 +1,60 @@
+"""What was verified is what is deployed: production serves the artifact object staging verified, or nothing.
+
+A version's ``ModelDataUrl`` is a mutable S3 key. When staging passes a version, the verifier records which
+object it verified (``deploy.staging_artifact``: ``s3://bucket/key#<VersionId>``, or ``#<ETag>`` on an
+unversioned bucket; HeadObject returns both,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). Before production serves the
+version, the production deployer asks S3 which object the key names now and refuses another one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from modelops.contract import lifecycle as lc
+from modelops.deploy.packages import PackageVersion
+
+
+def artifact_identity(s3: Any, url: str) -> str | None:
+    """``url#<VersionId or ETag>`` of the object ``url`` names now; None when there is none."""
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return f"{url}#{head.get('VersionId') or str(head.get('ETag', '')).strip(chr(34))}"
+
+
+def artifact_record(s3: Any, package: PackageVersion) -> dict[str, str]:
+    """The metadata that records the artifact staging verified (nothing for a version without one)."""
+    if len(package.model_data_urls) != 1:
+        return {}
+    identity = artifact_identity(s3, package.model_data_urls[0])
+    return {lc.META_STAGING_ARTIFACT: identity[:256]} if identity else {}
+
+
+def artifact_problem(s3: Any, package: PackageVersion) -> str | None:
+    """Why production must not serve ``package``'s artifact; None when it is the object staging verified.
+
+    A version verified before the record existed carries none, and nothing can be compared for it.
+    """
+    verified = package.metadata.get(lc.META_STAGING_ARTIFACT)
+    if not verified:
+        return None
+    url = verified.rsplit("#", 1)[0]
+    if package.model_data_urls != (url,):
+        return f"v{package.version} names {', '.join(package.model_data_urls)}, not the verified {url}"
+    current = artifact_identity(s3, url)
+    if current is None:
+        return f"the artifact {url} of v{package.version} no longer exists"
+    if current != verified:
+        return (
+            f"the artifact {url} of v{package.version} was replaced after staging verified it (now "
+            f"{current.rsplit('#', 1)[1]}, verified {verified.rsplit('#', 1)[1]}): what staging verified is "
+            "not what production would serve"
+        )
+    return None
