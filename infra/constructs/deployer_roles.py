@@ -87,6 +87,24 @@ class DeployerGrants:
         self._serve(role, "production", self._arn("endpoint", endpoint_name), execution_role, records)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)
+        # HeadObject on a version's artifact: is it still the object staging verified? It reads objects'
+        # metadata by key, never lists the bucket.
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="CheckVerifiedArtifacts",
+                actions=["s3:GetObject"],
+                resources=[self.registry.artifact_bucket.arn_for_objects("*")],
+            ),
+        )
+        artifacts = rendered_reference(cdk.Stack.of(self.registry), self.registry.artifact_bucket.bucket_arn)
+        cdk.Validations.of(role).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{artifacts}/*]",
+                reason="Versions' artifacts live under per-run prefixes of the registry's artifact bucket; the "
+                "production deployer checks (HeadObject) that each is still the object staging verified.",
+            )
+        )
         self._acknowledge(role, "production", reads_artifacts=False)
 
     def notifier(self, role: iam.Role) -> None:
@@ -127,6 +145,7 @@ class DeployerGrants:
                 sid="CreateModelsAndConfigs",
                 actions=[
                     "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",  # a model of that name exists: made from this package?
                     "sagemaker:CreateEndpointConfig",
                     "sagemaker:DescribeEndpointConfig",
                 ],
