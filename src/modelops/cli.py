@@ -215,7 +215,25 @@ def approve(
     registry = _registry(group, region, reference)
     before = registry.get_version(reference)
     after = registry.approve_version(reference, reason, override=override)
-    _report(as_json, before, after, f"version {after.version}: {after.approval_status} ({reason.strip()})")
+    text = f"version {after.version}: {after.approval_status} ({reason.strip()})"
+    if (
+        before == after
+        and after.approval_status == lifecycle.APPROVED
+        and after.stage
+        in (
+            None,
+            lifecycle.STAGE_DEVELOPMENT,
+        )
+    ):
+        # Approved, yet never deployed: its approval event failed into a dead-letter queue.
+        text = (
+            f"version {after.version} is already Approved but was never deployed to staging: its "
+            "deployment failed (see the dead-letter queue alarms); run `modelops redrive` once the cause "
+            "is fixed"
+        )
+        _echo(as_json, after.to_dict(), text)
+        return
+    _report(as_json, before, after, text)
 
 
 @main.command()
@@ -259,6 +277,42 @@ def rollback(reason: str, to: str | None, group: str, region: str | None, as_jso
         target.to_dict(),
         f"version {target.version}: {target.stage}/{target.stage_status}; production will be redeployed with it",
     )
+
+
+@main.command()
+@click.option(
+    "--project",
+    envvar=PROJECT_ENV,
+    default=DEFAULT_PROJECT,
+    show_default=True,
+    help=f"Project name; its dead-letter queues are the <project>-deployment stack's (env {PROJECT_ENV}).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be re-driven; run nothing.")
+@click.option("--region", default=None, help="AWS region (default: the credential chain's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@handled
+def redrive(project: str, dry_run: bool, region: str | None, as_json: bool) -> None:
+    """Give the events in the deployer's dead-letter queues to their handlers again."""
+    import boto3
+
+    from modelops import cli_format
+    from modelops.redrive import RedriveError, deployment_stack_name
+    from modelops.redrive import redrive as run
+
+    session = boto3.session.Session(region_name=region)
+    try:
+        results = run(
+            session.client("cloudformation"),
+            session.client("sqs"),
+            session.client("lambda"),
+            deployment_stack_name(project),
+            dry_run=dry_run,
+        )
+    except RedriveError as error:
+        raise click.ClickException(str(error)) from None
+    _echo(as_json, [r.to_dict() for r in results], cli_format.redrive_table(results))
+    if any(not r.ok for r in results):
+        raise SystemExit(1)  # some failed again: they stay in their queues
 
 
 @main.command()

@@ -118,6 +118,25 @@ def status_table(statuses: Sequence[EndpointStatus]) -> str:
     )
 
 
+def redrive_table(results: Sequence[Any]) -> str:
+    """What ``modelops redrive`` gave to the handlers again (``modelops.redrive.Redriven`` rows)."""
+    if not results:
+        return "the dead-letter queues are empty: nothing to re-drive"
+    rows = [
+        [
+            r.queue,
+            r.event_id or MISSING,
+            _package(r.subject) if r.subject else MISSING,
+            "ok" if r.ok else "FAILED",
+            r.outcome,
+        ]
+        for r in results
+    ]
+    failed = sum(1 for r in results if not r.ok)
+    summary = f"{len(results) - failed} re-driven, {failed} failed again (kept in their queues)"
+    return table(["QUEUE", "EVENT", "ABOUT", "RESULT", "OUTCOME"], rows) + "\n" + summary
+
+
 def when(moment: datetime | None) -> str:
     if moment is None:
         return MISSING

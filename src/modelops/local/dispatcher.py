@@ -11,7 +11,15 @@ destination, and is always recorded in ``dead_letters``. (A rule target's own De
 receives events EventBridge could not deliver to Lambda at all, which cannot happen in-process.)
 
 Delivery modes, for testing idempotence: ``once`` (default), ``duplicated`` (every batch is delivered a
-second time after the first), ``reordered`` (every batch is delivered newest first).
+second time after the first), ``reordered`` (every batch is delivered newest first). ``concurrency`` above 1
+delivers a batch's events on that many threads at once, as EventBridge and Lambda do in AWS.
+
+Timeouts: a thread cannot be killed, so a handler is not stopped at its function's ``Timeout``. Instead
+the handler gets a Lambda context whose ``get_remaining_time_in_millis()`` counts down from that Timeout
+(handlers bound their work by it, as in AWS), and an invocation that returns after its Timeout counts as
+failed, "Task timed out", as Lambda records it: it is retried, then dead-lettered, whatever it did meanwhile
+(which idempotent handlers must survive: in AWS the work up to the kill is done too). A process per
+invocation could kill, but could not share the in-process emulator's state, which the handlers act on.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ import os
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -39,6 +48,17 @@ class HandlerImportError(RuntimeError):
     """A function's ``Handler`` does not name an importable ``module.function``."""
 
 
+class ConcurrentEnvironmentError(RuntimeError):
+    """Functions delivered concurrently need different values of one environment variable.
+
+    They share this process's ``os.environ``; in AWS each has its own.
+    """
+
+
+# Set per function by Lambda; left out when functions run at once (their contexts still carry them).
+_PER_FUNCTION = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION")
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the Lambda context object that handlers and Powertools read."""
@@ -46,7 +66,7 @@ class LambdaContext:
     function_name: str
     invoked_function_arn: str
     memory_limit_in_mb: int
-    timeout_seconds: int
+    timeout_seconds: float
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
     _deadline: float = 0.0
@@ -85,6 +105,7 @@ class Dispatcher:
         region: str,
         mode: DeliveryMode = "once",
         base_environment: dict[str, str] | None = None,
+        concurrency: int = 1,
     ) -> None:
         from moto.events.models import EventPattern
 
@@ -92,6 +113,11 @@ class Dispatcher:
         self.functions = functions
         self.region = region
         self.mode: DeliveryMode = mode
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1; got {concurrency}")
+        self.concurrency = concurrency
+        # Function name -> seconds, replacing the template's Timeout (to test a bound without waiting it).
+        self.timeouts: dict[str, float] = {}
         self.base_environment = dict(base_environment or {})
         self._patterns = [(rule, EventPattern.load(json.dumps(rule.pattern))) for rule in rules]
         self._queue: deque[Event] = deque()
@@ -135,38 +161,90 @@ class Dispatcher:
         rounds = 2 if self.mode == "duplicated" else 1
         made = 0
         for _ in range(rounds):
-            for event in batch:
-                for rule, function, constant in self.targets_for(event):
-                    payload = json.loads(constant) if constant is not None else event
-                    self.deliveries.append(self.invoke(function, payload, rule.name))
-                    made += 1
+            jobs = [
+                (function, json.loads(constant) if constant is not None else event, rule.name)
+                for event in batch
+                for rule, function, constant in self.targets_for(event)
+            ]
+            if self.concurrency > 1 and len(jobs) > 1:
+                with (
+                    self._shared_environment([job[0] for job in jobs]),
+                    ThreadPoolExecutor(self.concurrency, thread_name_prefix="lambda") as pool,
+                ):
+                    for function, _payload, _rule in jobs:
+                        _load_handler(function.handler)  # imported once, before the threads race for it
+                    done = list(pool.map(lambda job: self._invoke(*job, environment=False), jobs))
+            else:
+                done = [self.invoke(*job) for job in jobs]
+            with LOCK:
+                self.deliveries.extend(done)
+            made += len(done)
         return made
+
+    def timeout_of(self, function: Function) -> float:
+        return self.timeouts.get(function.name, function.timeout_seconds)
 
     def invoke(self, function: Function, event: Event, rule_name: str = "") -> Delivery:
         """Run one function on one event as Lambda's asynchronous invocation does (with retries)."""
+        return self._invoke(function, event, rule_name, environment=True)
+
+    def invoke_once(self, function: Function, event: Event) -> tuple[str | None, Any]:
+        """One synchronous invocation (Lambda ``Invoke``, RequestResponse): no retries, no dead letter.
+        Returns (the error or None, what the handler returned)."""
+        with self._environment(function):
+            return self._attempt(function, event)
+
+    def _invoke(self, function: Function, event: Event, rule_name: str, *, environment: bool) -> Delivery:
         error: str | None = None
         attempts = 0
         for attempts in range(1, function.max_retries + 2):
-            context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
-            try:
+            if environment:
                 with self._environment(function):
-                    # Imported with the function's environment set: handlers read it at import time.
-                    handler = _load_handler(function.handler)
-                    handler(event, context)
-            except HandlerImportError:
-                raise
-            except Exception as exc:  # a handler error is the function's failure, as Lambda records it
-                error = f"{type(exc).__name__}: {exc}"
-                continue
-            return Delivery(event, rule_name, function.name, attempts)
+                    error, _ = self._attempt(function, event)
+            else:
+                error, _ = self._attempt(function, event)
+            if error is None:
+                return Delivery(event, rule_name, function.name, attempts)
         dead_letter = function.dead_letter_arn or function.on_failure_arn
         if dead_letter is not None:
             self._send_dead_letter(dead_letter, function, event, error or "", attempts)
         return Delivery(event, rule_name, function.name, attempts, error, dead_letter)
 
+    def _attempt(self, function: Function, event: Event) -> tuple[str | None, Any]:
+        """Run the handler once: (its error, "Task timed out" when it outlasted its timeout, or None; and
+        what it returned)."""
+        timeout = self.timeout_of(function)
+        context = LambdaContext(function.name, function.arn, function.memory_mb, timeout)
+        started = time.monotonic()
+        try:
+            # Imported with the function's environment set: handlers read it at import time.
+            handler = _load_handler(function.handler)
+            result = handler(event, context)
+        except HandlerImportError:
+            raise
+        except Exception as exc:  # a handler error is the function's failure, as Lambda records it
+            return f"{type(exc).__name__}: {exc}", None
+        if time.monotonic() - started > timeout:
+            return f"Task timed out after {timeout:.2f} seconds", None
+        return None, result
+
     @contextmanager
-    def _environment(self, function: Function) -> Iterator[None]:
-        values = {
+    def _shared_environment(self, functions: list[Function]) -> Iterator[None]:
+        """One environment for functions that run at once; refused if they disagree on a variable."""
+        merged: dict[str, str] = {}
+        for function in functions:
+            for key, value in self._values(function).items():
+                if key in _PER_FUNCTION:
+                    continue
+                if merged.setdefault(key, value) != value:
+                    raise ConcurrentEnvironmentError(
+                        f"functions delivered concurrently disagree on {key}; deliver them serially"
+                    )
+        with _environ(merged):
+            yield
+
+    def _values(self, function: Function) -> dict[str, str]:
+        return {
             **self.base_environment,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
@@ -175,16 +253,9 @@ class Dispatcher:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             **function.environment,
         }
-        saved = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+
+    def _environment(self, function: Function) -> Any:
+        return _environ(self._values(function))
 
     def _send_dead_letter(
         self, arn: str, function: Function, event: Event, error: str, attempts: int
@@ -218,6 +289,20 @@ class Dispatcher:
             from moto.sns.models import sns_backends
 
             sns_backends[account][region].publish(body, arn=arn)
+
+
+@contextmanager
+def _environ(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 _handlers: dict[str, Callable[..., Any]] = {}

@@ -116,29 +116,35 @@ def start(
     endpoint_delay_seconds: float,
     delivery: DeliveryMode,
     base_environment: dict[str, str] | None = None,
+    concurrency: int = 1,
 ) -> EmbeddedAWS:
     """Patch moto, provision from the templates and wire the dispatcher (moto must be active already).
 
     If provisioning fails, the patches are undone before the error propagates.
     """
     from modelops.local import events
-    from modelops.local.patches import registry
+    from modelops.local.patches import lambda_invocations, registry
 
     registry().apply()
     try:
         CLOCK.clear()
         CLOCK.delay_seconds = endpoint_delay_seconds
         FAULTS.clear()
-        aws = _provisioned(cdk_out, region, delivery, base_environment)
+        aws = _provisioned(cdk_out, region, delivery, base_environment, concurrency)
     except BaseException:
         registry().undo()
         raise
     events.add_listener(aws.dispatcher.enqueue)
+    lambda_invocations.attach(aws.dispatcher)
     return aws
 
 
 def _provisioned(
-    cdk_out: Path | None, region: str, delivery: DeliveryMode, base_environment: dict[str, str] | None
+    cdk_out: Path | None,
+    region: str,
+    delivery: DeliveryMode,
+    base_environment: dict[str, str] | None,
+    concurrency: int = 1,
 ) -> EmbeddedAWS:
     from modelops.local.provision import provision
     from modelops.local.templates import load_stacks
@@ -151,6 +157,7 @@ def _provisioned(
         region=region,
         mode=delivery,
         base_environment=base_environment,
+        concurrency=concurrency,
     )
     return EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
 
@@ -158,9 +165,10 @@ def _provisioned(
 def stop(aws: EmbeddedAWS) -> None:
     """Disconnect the dispatcher, forget pending transitions and faults, and undo every patch."""
     from modelops.local import events
-    from modelops.local.patches import registry
+    from modelops.local.patches import lambda_invocations, registry
 
     events.remove_listener(aws.dispatcher.enqueue)
+    lambda_invocations.detach()
     CLOCK.clear()
     FAULTS.clear()
     registry().undo()
@@ -173,6 +181,7 @@ def embedded_aws(
     region: str = DEFAULT_REGION,
     endpoint_delay_seconds: float = 0.0,
     delivery: DeliveryMode = "once",
+    concurrency: int = 1,
 ) -> Iterator[EmbeddedAWS]:
     """Run the embedded AWS in this process for the duration of the block.
 
@@ -190,7 +199,7 @@ def embedded_aws(
     with mock.patch.dict(os.environ, environment, clear=True), mock_aws():
         _active = True
         try:
-            aws = start(cdk_out, region, endpoint_delay_seconds, delivery)
+            aws = start(cdk_out, region, endpoint_delay_seconds, delivery, concurrency=concurrency)
             try:
                 yield aws
             finally:

@@ -26,6 +26,7 @@ GROUP_MODULES = (
     "endpoint_invocations",
     "pipeline_executions",
     "event_patterns",
+    "lambda_invocations",
     "clock",
     "faults",
 )
