@@ -177,6 +177,9 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     waiting (approvals that arrived at once), only the newest can go: the others are older than it and are
     refused now, visibly, instead of waiting for an event that will not come.
     """
+    endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
+    if endpoint is not None and endpoint.status not in ep.BUSY and endpoint.served_package:
+        _supersede_unverified(clients, settings, endpoint.served_package)
     found = matching(
         clients.sagemaker,
         settings.group_name,
@@ -189,7 +192,6 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     if not waiting:
         return "no approved version waits for staging"
     package, older = waiting[0], waiting[1:]
-    endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
     if endpoint is not None and endpoint.status in ep.BUSY:
         return f"{package.label} waits: {settings.staging_endpoint} is {endpoint.status}"
     outcome = deploy_staging(clients, settings, package.arn)
@@ -197,6 +199,26 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
         _refuse(clients, settings, old, _older_than(old, package.version, settings))
     refused = f"; refused v{', v'.join(str(p.version) for p in older)}" if older else ""
     return f"next: {outcome}{refused}"
+
+
+def _supersede_unverified(clients: Clients, settings: DeploySettings, served: str) -> None:
+    """Versions still Deploying that the settled endpoint does not serve were replaced before verification.
+
+    Deployments that raced (approvals at once) each updated the endpoint; only the last one's version
+    will ever be verified, so the others are recorded as superseded rather than left Deploying.
+    """
+    deploying = matching(
+        clients.sagemaker,
+        settings.group_name,
+        "LastModifiedTime",
+        ModelLifeCycle__Stage=lc.STAGE_STAGING,
+        ModelLifeCycle__StageStatus=lc.STATUS_DEPLOYING,
+    )
+    for found in deploying:
+        if found["ModelPackageArn"] != served:
+            package = describe_package(clients.sagemaker, found["ModelPackageArn"])
+            why = f"superseded on {settings.staging_endpoint} by v{version_of(served)} before verification"
+            record_stage(clients.sagemaker, package, lc.STAGE_STAGING, lc.STATUS_FAILED, why)
 
 
 def _verify(

@@ -13,8 +13,10 @@ moto again.
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -159,7 +161,9 @@ def _provisioned(
         base_environment=base_environment,
         concurrency=concurrency,
     )
-    return EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
+    aws = EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
+    register_stack_outputs(aws)
+    return aws
 
 
 def stop(aws: EmbeddedAWS) -> None:
@@ -206,3 +210,25 @@ def embedded_aws(
                 stop(aws)
         finally:
             _active = False
+
+
+def register_stack_outputs(aws: EmbeddedAWS) -> None:
+    """Make ``cloudformation describe-stacks`` answer with each stack's (local) outputs.
+
+    The stacks are created from a template holding only the outputs, as literals: the resources are
+    already provisioned, and moto's CloudFormation could not create them anyway.
+    """
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[aws.account_id][aws.region]
+    for stack_name, outputs in aws.outputs.items():
+        template = {
+            "Resources": {"Provisioned": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                name: {"Value": value if isinstance(value, str) else json.dumps(value)}
+                for name, value in outputs.items()
+            },
+        }
+        with warnings.catch_warnings():  # moto warns that it creates nothing for the placeholder: intended
+            warnings.simplefilter("ignore")
+            backend.create_stack(name=stack_name, template=json.dumps(template), parameters={})

@@ -12,11 +12,9 @@ through which a local pipeline run in another process records its steps (``execu
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +96,6 @@ class LocalServer:
             base_environment=base_environment,
         )
         self.aws.endpoint_url = self.endpoint_url
-        register_stack_outputs(self.aws)
         self._threads = [
             threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True),
             threading.Thread(target=self._settle_forever, name="settle", daemon=True),
@@ -133,25 +130,3 @@ class LocalServer:
                         self.on_delivery(delivery)
             except Exception as exc:  # keep serving: one broken handler import must not stop the emulator
                 print(f"modelops local: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-
-def register_stack_outputs(aws: embedded.EmbeddedAWS) -> None:
-    """Make ``cloudformation describe-stacks`` answer with each stack's (local) outputs.
-
-    The stacks are created from a template holding only the outputs, as literals: the resources are
-    already provisioned, and moto's CloudFormation could not create them anyway.
-    """
-    from moto.cloudformation.models import cloudformation_backends
-
-    backend = cloudformation_backends[aws.account_id][aws.region]
-    for stack_name, outputs in aws.outputs.items():
-        template = {
-            "Resources": {"Provisioned": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-            "Outputs": {
-                name: {"Value": value if isinstance(value, str) else json.dumps(value)}
-                for name, value in outputs.items()
-            },
-        }
-        with warnings.catch_warnings():  # moto warns that it creates nothing for the placeholder: intended
-            warnings.simplefilter("ignore")
-            backend.create_stack(name=stack_name, template=json.dumps(template), parameters={})

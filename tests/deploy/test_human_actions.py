@@ -1,0 +1,157 @@
+"""People act while a deployment runs, or around the deployer: each case ends consistent, with the right notice.
+
+The endpoint takes a second to become InService, so a test can act between the deployer starting a
+deployment (``dispatch_pending`` runs the handlers of the events queued so far) and its outcome.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from modelops import lifecycle as lc
+from modelops.deploy import endpoints as ep
+from modelops.deploy import production
+from modelops.deploy.settings import DeploySettings
+from tests.deploy.conftest import PRODUCTION, PROJECT, STAGING, World
+
+SLOW = {"endpoint_delay_seconds": 1.0}
+
+
+def _start_staging(world: World, version: int) -> None:
+    world.approve(version)
+    world.aws.dispatcher.dispatch_pending()  # deploy_staging ran: the endpoint is Creating or Updating
+    assert world.state(version)[1:] == (lc.STAGE_STAGING, lc.STATUS_DEPLOYING)
+
+
+@pytest.mark.parametrize("world_options", [SLOW], indirect=True)
+def test_rejecting_during_a_staging_deploy_ends_rejected_without_a_passed_notice(world: World) -> None:
+    good = world.register(rmse=55.0)
+    world.approve(good)
+    world.settle()
+    candidate = world.register(rmse=54.0)
+    world.notifications()
+    _start_staging(world, candidate)
+
+    world.registry.reject_version(candidate, "wrong training window")
+    world.settle()
+
+    assert world.state(candidate) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+    assert "rejected by an approver" in world.description(candidate)
+    assert world.serves(STAGING) == good  # staging went back to the last good version
+    assert world.state(good) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert [n["event"] for n in world.notifications()] == ["rejected"]
+
+
+@pytest.mark.parametrize("world_options", [SLOW], indirect=True)
+def test_production_set_by_hand_before_verification_is_refused_and_verification_still_runs(
+    world: World,
+) -> None:
+    version = world.register(rmse=55.0)
+    _start_staging(world, version)
+
+    world.set_life_cycle(version, lc.STAGE_PRODUCTION, lc.STATUS_APPROVED)  # as an approver could in Studio
+    world.settle()
+
+    assert world.serves(PRODUCTION) is None
+    assert world.state(version) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    kinds = [n["event"] for n in world.notifications()]
+    assert kinds == ["production-refused", "staging-passed"]
+
+    world.promote(version)  # now that the system recorded Staging/Passed, it is promotable
+    world.settle()
+    assert world.state(version) == (lc.APPROVED, lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
+
+
+def test_production_deleted_out_of_band_then_a_promotion_leaves_one_version_deployed(world: World) -> None:
+    first = world.to_production(rmse=55.0)
+    world.sagemaker.delete_endpoint(EndpointName=PRODUCTION)  # someone, outside the deployer
+    world.settle()
+
+    second = world.to_production(rmse=54.0)
+
+    assert world.serves(PRODUCTION) == second
+    assert world.state(second) == (lc.APPROVED, lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
+    assert world.state(first) == (lc.APPROVED, lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
+
+
+def test_an_older_version_is_not_promoted_onto_a_production_endpoint_deleted_out_of_band(
+    world: World,
+) -> None:
+    older = world.register(rmse=56.0)
+    world.approve(older)
+    world.settle()
+    newer = world.to_production(rmse=55.0)
+    world.sagemaker.delete_endpoint(EndpointName=PRODUCTION)
+    world.settle()
+    world.notifications()
+
+    world.set_life_cycle(older, lc.STAGE_PRODUCTION, lc.STATUS_APPROVED)
+    world.settle()
+
+    assert world.serves(PRODUCTION) is None
+    assert world.state(older)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
+    assert f"older than v{newer}" in world.description(older)
+    assert [n["event"] for n in world.notifications()] == ["production-refused"]
+
+
+def test_production_refuses_an_endpoint_config_of_its_name_serving_another_model(world: World) -> None:
+    current = world.to_production(rmse=55.0)
+    candidate = world.register(rmse=54.0)
+    world.approve(candidate)
+    world.settle()
+    world.notifications()
+    # Someone who may create configs under the prefix makes the one production will look for, serving
+    # the current version's model under the candidate's name.
+    function = next(f for f in world.aws.dispatcher.functions.values() if "deploy_production" in f.handler)
+    settings = DeploySettings.from_environment(function.environment)
+    squatted = ep.endpoint_config_name(
+        PROJECT, production.placement(settings), candidate, world.arn(candidate)
+    )
+    other = ep.model_name(PROJECT, current, world.arn(current), settings.execution_role_arn)
+    world.sagemaker.create_endpoint_config(
+        EndpointConfigName=squatted,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": other,
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+
+    world.promote(candidate)
+    world.settle()
+
+    assert world.serves(PRODUCTION) == current
+    assert world.state(candidate) == (lc.APPROVED, lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
+    assert f"endpoint config {squatted} exists but serves {other}" in world.description(candidate)
+    assert [n["event"] for n in world.notifications()] == ["production-refused"]
+
+
+def test_production_refuses_a_version_whose_pinned_artifact_was_replaced_after_staging(world: World) -> None:
+    current = world.to_production(rmse=55.0)
+    candidate = world.register(rmse=54.0)
+    s3 = world.aws.client("s3")
+    url = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
+        "InferenceSpecification"
+    ]["Containers"][0]["ModelDataUrl"]
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    pinned = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
+    world.sagemaker.update_model_package(  # as registration records it
+        ModelPackageArn=world.arn(candidate),
+        CustomerMetadataProperties={lc.META_ARTIFACT_VERSION_ID: pinned},
+    )
+    world.approve(candidate)
+    world.settle()
+    assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_PASSED)
+    world.notifications()
+
+    s3.put_object(Bucket=bucket, Key=key, Body=world.artifacts["nan"].model_tar)  # after verification
+    world.promote(candidate)
+    world.settle()
+
+    assert world.serves(PRODUCTION) == current
+    assert world.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
+    assert "was replaced after registration" in world.description(candidate)
+    assert [n["event"] for n in world.notifications()] == ["production-refused"]
