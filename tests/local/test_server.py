@@ -7,12 +7,15 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from modelops.contract import lifecycle
 from modelops.local.server import LocalServer, ServerError
@@ -35,14 +38,97 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
     handlers.RECEIVED.clear()
 
 
-def client(server: LocalServer, service: str) -> Any:
+def client(server: LocalServer, service: str, key: str | None = None, secret: str | None = None) -> Any:
     return boto3.client(
         service,
         endpoint_url=server.endpoint_url,
         region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=key or server.credentials.access_key_id,
+        aws_secret_access_key=secret or server.credentials.secret_access_key,
+        aws_session_token=None,
     )
+
+
+def _status(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_an_unsigned_request_is_refused(server: LocalServer) -> None:
+    body = b"Action=ListModelPackageGroups&Version=2017-07-24"
+    request = urllib.request.Request(server.endpoint_url + "/", data=body, method="POST")
+    request.add_header("X-Amz-Target", "SageMaker.ListModelPackageGroups")
+
+    status, _, answer = _status(request)
+
+    assert status == 403 and b"not signed" in answer
+
+
+def test_the_fixed_testing_keys_no_longer_work(server: LocalServer) -> None:
+    with pytest.raises(ClientError) as refused:
+        client(server, "sagemaker", "testing", "testing").list_model_package_groups()
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_a_forged_signature_is_refused(server: LocalServer) -> None:
+    # The server's access key id is printed for all to see; the secret is what a signature proves.
+    forged = client(server, "s3", server.credentials.access_key_id, "not-the-secret")
+    with pytest.raises(ClientError) as refused:
+        forged.list_buckets()
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_a_signed_request_with_its_body_swapped_is_refused(server: LocalServer) -> None:
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="models")
+    swapped: dict[str, bytes] = {}
+
+    def swap(request: Any, **_: Any) -> None:
+        swapped["original"] = request.body
+        request.body = b"print('not what was signed')"
+        request.headers["Content-Length"] = str(len(request.body))
+
+    s3.meta.events.register_last("before-send.s3.PutObject", swap)
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket="models", Key="m.tar.gz", Body=b"model", ContentMD5=None or "")
+    assert "Contents" not in client(server, "s3").list_objects_v2(Bucket="models")
+
+
+def test_mottos_control_routes_are_closed(server: LocalServer) -> None:
+    for path in ("/moto-api/reset", "/moto-api/reset-auth", "/moto-api/data.json"):
+        status, _, _ = _status(urllib.request.Request(server.endpoint_url + path, data=b"{}", method="POST"))
+        assert status == 404, path
+    # Nothing was reset: what the templates provisioned is still there.
+    assert client(server, "sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]
+
+
+def test_a_foreign_origin_gets_no_cors_answer(server: LocalServer) -> None:
+    preflight = urllib.request.Request(server.endpoint_url + "/", method="OPTIONS")
+    preflight.add_header("Origin", "http://evil.example")
+    preflight.add_header("Access-Control-Request-Method", "POST")
+    status, headers, _ = _status(preflight)
+    assert status == 403
+    assert not any(k.lower().startswith("access-control-") for k in headers)
+
+    # A signed request from a page (impossible without the secret) still carries no CORS permission.
+    sm = client(server, "sagemaker")
+    sm.meta.events.register(
+        "before-sign.sagemaker.*",
+        lambda request, **_: request.headers.add_header("Origin", "http://evil.example"),
+    )
+    answer = sm.list_model_package_groups()
+    assert not any(k.lower().startswith("access-control-") for k in answer["ResponseMetadata"]["HTTPHeaders"])
+
+
+def test_the_project_route_needs_a_signature_too(server: LocalServer) -> None:
+    from modelops.local.execution_route import ROUTE
+
+    request = urllib.request.Request(server.endpoint_url + ROUTE, data=b"{}", method="POST")
+    status, _, answer = _status(request)
+    assert status == 403 and b"not signed" in answer
 
 
 def test_server_answers_boto3_over_loopback_with_what_the_templates_declare(server: LocalServer) -> None:
@@ -106,12 +192,18 @@ def test_local_up_prints_the_endpoint_to_export_and_stops_cleanly(stop: signal.S
         url = lines[-1].strip().split("=", 1)[1]
         assert url.startswith("http://127.0.0.1:")
         assert any("not provisioned:" in line for line in lines)
+        assert any("runs the model's serving code" in line for line in lines)
+        exports = process.stdout.readline().strip().removeprefix("export AWS_DEFAULT_REGION=")
+        assert exports == "us-east-1"
+        keys = dict(item.split("=", 1) for item in process.stdout.readline().split()[1:])
+        assert keys["AWS_ACCESS_KEY_ID"] != "testing"
         sts = boto3.client(
             "sts",
             endpoint_url=url,
             region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=None,
         )
         assert sts.get_caller_identity()["Account"] == "123456789012"
     finally:

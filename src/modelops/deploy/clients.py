@@ -33,13 +33,15 @@ def default_clients() -> Clients:
     return _cached(
         os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         os.environ.get("AWS_ENDPOINT_URL"),
+        os.environ.get("AWS_ACCESS_KEY_ID"),
     )
 
 
 @functools.lru_cache(maxsize=4)
-def _cached(region: str | None, endpoint_url: str | None) -> Clients:
-    # The endpoint URL is part of the key so the embedded AWS and real AWS never share a client.
-    del endpoint_url  # boto3 reads AWS_ENDPOINT_URL itself
+def _cached(region: str | None, endpoint_url: str | None, access_key_id: str | None) -> Clients:
+    # The endpoint URL and key are part of the key so the embedded AWS and real AWS (or two runs of the
+    # local server, each with its own credentials) never share a client.
+    del endpoint_url, access_key_id  # boto3 reads AWS_ENDPOINT_URL and the credentials itself
     session = boto3.session.Session(region_name=region)
     return Clients(
         sagemaker=session.client("sagemaker", config=_CONFIG),

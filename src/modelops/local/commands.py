@@ -67,8 +67,23 @@ def _by_type(lines: list[str]) -> list[str]:
     show_default=True,
     help="How events reach the Lambda handlers.",
 )
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="How many events reach the handlers at once.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every resource, not counts by type.")
-def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: str, verbose: bool) -> None:
+def up(
+    port: int,
+    cdk_out: Path,
+    region: str,
+    endpoint_delay: float,
+    delivery: str,
+    concurrency: int,
+    verbose: bool,
+) -> None:
     """Serve the embedded AWS on 127.0.0.1 in the foreground until Ctrl-C."""
     from modelops.local.server import LocalServer, ServerError
 
@@ -84,6 +99,7 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
         endpoint_delay_seconds=endpoint_delay,
         delivery=delivery,  # type: ignore[arg-type]  # click.Choice guarantees the literal
         on_delivery=_print_delivery,
+        concurrency=concurrency,
     )
     started = time.perf_counter()
     try:
@@ -106,10 +122,19 @@ def up(port: int, cdk_out: Path, region: str, endpoint_delay: float, delivery: s
         skipped = provisioned.not_provisioned if verbose else _by_type(provisioned.not_provisioned)
         for line in skipped + provisioned.problems:
             click.echo(f"  {line}")
+    click.echo(
+        "\nwarning: creating an endpoint runs the model's serving code (code/inference.py of its archive) "
+        "in this process, as you: give it only models you trust. It answers only requests signed with the "
+        "credentials below (made for this run), closes moto's /moto-api routes and serves no CORS."
+    )
     click.echo("\nin another shell:")
     click.echo(f"  export AWS_ENDPOINT_URL={server.endpoint_url}")
     click.echo(f"  export AWS_DEFAULT_REGION={region}")
-    click.echo("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing")
+    click.echo(
+        f"  export AWS_ACCESS_KEY_ID={server.credentials.access_key_id} "
+        f"AWS_SECRET_ACCESS_KEY={server.credentials.secret_access_key}"
+    )
+    click.echo("  unset AWS_SESSION_TOKEN AWS_PROFILE")
     click.echo("\nCtrl-C stops it.")
     try:
         # A supervisor's SIGTERM stops it as cleanly as Ctrl-C.

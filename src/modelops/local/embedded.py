@@ -83,7 +83,8 @@ class EmbeddedAWS:
         options: dict[str, Any] = {"region_name": self.region, **kwargs}
         if self.endpoint_url is not None:
             options.setdefault("endpoint_url", self.endpoint_url)
-        factory: Any = boto3.client  # typed per service literal; the name here is a plain string
+        # A fresh session reads the credentials now (the local server makes its own at start).
+        factory: Any = boto3.session.Session().client  # typed per service literal; the name is a plain str
         return factory(service, **options)
 
     def settle(self, timeout: float = 30.0, max_rounds: int = 1000) -> int:

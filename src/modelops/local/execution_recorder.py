@@ -22,6 +22,19 @@ class RecordingError(RuntimeError):
     """The emulator refused or could not take the execution's step records."""
 
 
+def _signed(sagemaker_client: Any, url: str, data: bytes) -> dict[str, str]:
+    """Headers of a SigV4-signed POST with the client's own credentials: the local server takes no other."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
+    credentials = sagemaker_client._request_signer._credentials  # the client's, as it signs its own calls
+    if credentials is not None:
+        region = sagemaker_client.meta.region_name
+        SigV4Auth(credentials.get_frozen_credentials(), "sagemaker", region).add_auth(request)
+    return dict(request.headers.items())
+
+
 def _is_aws_endpoint(url: str) -> bool:
     host = urllib.parse.urlsplit(url).hostname or ""
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
@@ -48,7 +61,7 @@ def record_execution(
     endpoint = str(sagemaker_client.meta.endpoint_url)
     if _is_aws_endpoint(endpoint):
         return _record_in_process(body)
-    return _post(endpoint, body)
+    return _post(sagemaker_client, endpoint, body)
 
 
 def _record_in_process(body: dict[str, Any]) -> bool:
@@ -66,10 +79,11 @@ def _record_in_process(body: dict[str, Any]) -> bool:
     return True
 
 
-def _post(endpoint: str, body: dict[str, Any]) -> bool:
+def _post(sagemaker_client: Any, endpoint: str, body: dict[str, Any]) -> bool:
     data = json.dumps(body, default=lambda t: t.timestamp() if isinstance(t, datetime) else str(t)).encode()
+    url = endpoint.rstrip("/") + ROUTE
     request = urllib.request.Request(
-        endpoint.rstrip("/") + ROUTE, data=data, method="POST", headers={"Content-Type": "application/json"}
+        url, data=data, method="POST", headers=_signed(sagemaker_client, url, data)
     )
     try:
         with urllib.request.urlopen(request, timeout=30):

@@ -32,6 +32,12 @@ CONTAINER_MODEL_DIR = "/opt/ml/model"
 CACHE_ROOT = Path(tempfile.gettempdir()) / "modelops-inference"
 
 
+def _s3() -> Any:
+    # A fresh session reads the environment now: the local server's credentials are made when it starts,
+    # and boto3's default session would keep the first ones it resolved.
+    return boto3.session.Session().client("s3")
+
+
 class InferenceError(Exception):
     """An invocation cannot be answered; the message gives the real reason."""
 
@@ -64,7 +70,7 @@ def run_inference(
 ) -> tuple[bytes, str]:
     """Answer one request with the serving code inside ``model_data_url``; returns (body, content type)."""
     env = environment or {}
-    loaded = _load(model_data_url, env, s3_client or boto3.client("s3"))
+    loaded = _load(model_data_url, env, s3_client or _s3())
     wanted = accept or "application/json"
     data = _call(loaded.module, "input_fn", body, content_type)
     prediction = _call(loaded.module, "predict_fn", data, loaded.model)
@@ -81,7 +87,7 @@ def preload(model_data_url: str, environment: Mapping[str, str]) -> None:
     """Download and unpack the artifact, import its serving code and run ``model_fn`` now, into the cache
     ``run_inference`` answers from. Raises what ``run_inference`` would: a failed load is not cached, so
     every later invocation tries again and fails for the same, real reason."""
-    _load(model_data_url, dict(environment), boto3.client("s3"))
+    _load(model_data_url, dict(environment), _s3())
 
 
 def _call(module: ModuleType, name: str, *args: Any) -> Any:

@@ -8,6 +8,10 @@ The synthesized stacks are also registered with the emulator's CloudFormation (o
 reads a deployed stack's outputs (``describe_stacks``) finds them as it would after ``cdk deploy``.
 Besides the AWS APIs it answers one emulator-only route, ``POST /modelops-api/pipeline-execution-steps``,
 through which a local pipeline run in another process records its steps (``execution_route``).
+
+It accepts only requests signed with the credentials it generates at start (``credentials``; the
+handlers in this process use them too), closes moto's ``/moto-api`` routes and serves no CORS
+(``server_auth``): creating an endpoint runs the model's serving code in this process.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from modelops.local import embedded
 from modelops.local.dispatcher import Delivery, DeliveryMode
+from modelops.local.server_auth import ServerCredentials, guarded
 
 SETTLE_INTERVAL_SECONDS = 0.05
 
@@ -41,10 +46,13 @@ class LocalServer:
         endpoint_delay_seconds: float = 0.0,
         delivery: DeliveryMode = "once",
         on_delivery: Callable[[Delivery], None] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.cdk_out, self.port, self.region = cdk_out, port, region
         self.endpoint_delay_seconds, self.delivery = endpoint_delay_seconds, delivery
         self.on_delivery = on_delivery
+        self.concurrency = concurrency
+        self.credentials = ServerCredentials.generate()
         self.aws: embedded.EmbeddedAWS | None = None
         self._server: Any = None
         self._threads: list[threading.Thread] = []
@@ -71,7 +79,7 @@ class LocalServer:
                 "127.0.0.1",
                 self.port,
                 # The emulator-only route through which a local pipeline run records its steps.
-                wsgi_route(DomainDispatcherApplication(create_backend_app)),
+                guarded(wsgi_route(DomainDispatcherApplication(create_backend_app)), self.credentials),
                 threaded=True,
                 request_handler=MotoRequestHandler,
             )
@@ -81,19 +89,24 @@ class LocalServer:
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()  # a fresh emulator, like the in-process one (and ``POST /moto-api/reset``)
-        base_environment = {"AWS_ENDPOINT_URL": self.endpoint_url, **embedded.FAKE_CREDENTIALS}
+        base_environment = {"AWS_ENDPOINT_URL": self.endpoint_url, **self.credentials.environment()}
         # Everything in this process that makes a client (handlers, the model server behind InvokeEndpoint)
         # must reach this emulator, never a real account.
         self._saved_environment = {
-            key: os.environ.get(key) for key in (*base_environment, "AWS_DEFAULT_REGION")
+            key: os.environ.get(key) for key in (*base_environment, "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN")
         }
+        os.environ.pop("AWS_SESSION_TOKEN", None)  # not part of the server's credentials
         os.environ.update({**base_environment, "AWS_DEFAULT_REGION": self.region})
+        import boto3
+
+        boto3.DEFAULT_SESSION = None  # it may hold credentials resolved before these
         self.aws = embedded.start(
             self.cdk_out,
             self.region,
             self.endpoint_delay_seconds,
             self.delivery,
             base_environment=base_environment,
+            concurrency=self.concurrency,
         )
         self.aws.endpoint_url = self.endpoint_url
         self._threads = [
