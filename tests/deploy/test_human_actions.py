@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelops import lifecycle as lc
+from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy import production
 from modelops.deploy.settings import DeploySettings

@@ -11,8 +11,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from modelops import lifecycle as lc
 from modelops.cli import main
+from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 
 ONE_CALL = 6  # raw attempts the deployer's clients make before a call fails (max_attempts=5 retries)
