@@ -227,9 +227,9 @@ def approve(
     ):
         # Approved, yet never deployed: its approval event failed into a dead-letter queue.
         text = (
-            f"version {after.version} is already Approved but was never deployed to staging: its "
-            "deployment failed (see the dead-letter queue alarms); run `modelops redrive` once the cause "
-            "is fixed"
+            f"version {after.version} is already Approved; nothing changed, but it was never deployed to "
+            "staging: its deployment failed (see the dead-letter queue alarms); run `modelops redrive` "
+            "once the cause is fixed"
         )
         _echo(as_json, after.to_dict(), text)
         return

@@ -264,7 +264,9 @@ def test_the_production_role_changes_only_production_invokes_nothing_and_never_s
     assert "modelops-staging" not in json.dumps(statements["TagWhatItServes"]["Resource"])
     actions = _actions(_statements(t, "ApprovalDeployerProductionRole"))
     assert "sagemaker:InvokeEndpoint" not in actions
-    assert not {a for a in actions if a.startswith("s3:")}
+    # It reads an artifact's current S3 version (the verified-artifact check), nothing else of S3.
+    assert {a for a in actions if a.startswith("s3:")} == {"s3:GetObject"}
+    assert "/*" in json.dumps(statements["CheckVerifiedArtifacts"]["Resource"])
     for sid in (
         "StartRequestedProductionDeploys",
         "RecordProductionOutcomes",

@@ -10,8 +10,10 @@ its model, parse the request or predict fails here for the same reason it would 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
+import os
 import sys
 import tarfile
 import tempfile
@@ -33,8 +35,15 @@ CACHE_ROOT = Path(tempfile.gettempdir()) / "modelops-inference"
 
 
 def _s3() -> Any:
-    # A fresh session reads the environment now: the local server's credentials are made when it starts,
-    # and boto3's default session would keep the first ones it resolved.
+    # Keyed on the credentials and endpoint read now: the local server makes its credentials when it
+    # starts, and boto3's default session would keep the first ones it resolved. One client per key, since
+    # a new session per invocation costs more than the model's own latency.
+    return _s3_for(os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@functools.lru_cache(maxsize=4)
+def _s3_for(access_key_id: str | None, endpoint_url: str | None) -> Any:
+    del access_key_id, endpoint_url  # the session reads them from the environment itself
     return boto3.session.Session().client("s3")
 
 
