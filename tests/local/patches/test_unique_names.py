@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from modelops.local import unique_names
 from modelops.local.embedded import embedded_aws
+from modelops.local.patches import registry
 from tests.local.serving import model_with_config
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
@@ -33,6 +33,7 @@ def test_creating_a_model_config_or_endpoint_under_an_existing_name_is_refused_n
 
 
 def test_the_refusal_is_undone_when_the_embedded_aws_stops() -> None:
+    group = registry()["unique_names"]
     with embedded_aws(None):
-        assert unique_names.applied()
-    assert not unique_names.applied()
+        assert group.applied
+    assert not group.applied
