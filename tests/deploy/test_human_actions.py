@@ -107,7 +107,7 @@ def test_production_refuses_an_endpoint_config_of_its_name_serving_another_model
     squatted = ep.endpoint_config_name(
         PROJECT, production.placement(settings), candidate, world.arn(candidate)
     )
-    other = ep.model_name(PROJECT, current, world.arn(current), settings.execution_role_arn)
+    other = ep.model_name(PROJECT, "production", current, world.arn(current), settings.execution_role_arn)
     world.sagemaker.create_endpoint_config(
         EndpointConfigName=squatted,
         ProductionVariants=[
@@ -129,29 +129,26 @@ def test_production_refuses_an_endpoint_config_of_its_name_serving_another_model
     assert [n["event"] for n in world.notifications()] == ["production-refused"]
 
 
-def test_production_refuses_a_version_whose_pinned_artifact_was_replaced_after_staging(world: World) -> None:
+def test_production_refuses_a_version_whose_artifact_was_replaced_after_staging_verified_it(
+    world: World,
+) -> None:
     current = world.to_production(rmse=55.0)
     candidate = world.register(rmse=54.0)
-    s3 = world.aws.client("s3")
-    url = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
-        "InferenceSpecification"
-    ]["Containers"][0]["ModelDataUrl"]
-    bucket, _, key = url.removeprefix("s3://").partition("/")
-    pinned = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
-    world.sagemaker.update_model_package(  # as registration records it
-        ModelPackageArn=world.arn(candidate),
-        CustomerMetadataProperties={lc.META_ARTIFACT_VERSION_ID: pinned},
-    )
     world.approve(candidate)
     world.settle()
     assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_PASSED)
+    url = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
+        "InferenceSpecification"
+    ]["Containers"][0]["ModelDataUrl"]
     world.notifications()
 
-    s3.put_object(Bucket=bucket, Key=key, Body=world.artifacts["nan"].model_tar)  # after verification
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    # Someone who can still write the key (outside the write-once policy) replaces what staging verified.
+    world.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=world.artifacts["nan"].model_tar)
     world.promote(candidate)
     world.settle()
 
     assert world.serves(PRODUCTION) == current
     assert world.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
-    assert "was replaced after registration" in world.description(candidate)
+    assert "was replaced after staging verified it" in world.description(candidate)
     assert [n["event"] for n in world.notifications()] == ["production-refused"]

@@ -13,10 +13,14 @@ from infra.constructs.governance.keys import (
     APPROVAL,
     CURRENT_STAGE,
     CURRENT_STATUS,
+    PROTECTED,
     STAGE,
     STATUS,
+    TO_REMOVE,
     absent,
     merge,
+    metadata,
+    present,
     writes_only,
 )
 from modelops.contract import lifecycle as lc
@@ -26,6 +30,21 @@ _UPDATE = "sagemaker:UpdateModelPackage"
 
 def _record(sid: str, packages: str, conditions: dict) -> iam.PolicyStatement:
     return iam.PolicyStatement(sid=sid, actions=[_UPDATE], resources=[packages], conditions=conditions)
+
+
+def _clear_owed_notices(packages: str) -> iam.PolicyStatement:
+    """Removing the mark of a notice once SNS took it (``modelops.deploy.owed``): the owed-notice keys only,
+    no stage, no approval, no other key written. The mark is written with the state it reports, under the
+    record statements above (it is not evidence: no gate reads it)."""
+    return _record(
+        "ClearOwedNotices",
+        packages,
+        merge(
+            absent([APPROVAL, STAGE, *(metadata(key) for key in PROTECTED)]),
+            present(TO_REMOVE),
+            {"ForAllValues:StringLike": {TO_REMOVE: [lc.META_NOTIFICATION_OWED_PREFIX + "*"]}},
+        ),
+    )
 
 
 def _never_approve(packages: str) -> iam.PolicyStatement:
@@ -93,6 +112,7 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                 writes_only((lc.META_REJECTION_NOTIFIED,)),
             ),
         ),
+        _clear_owed_notices(packages),
         _never_approve(packages),
     ]
 
@@ -151,6 +171,7 @@ def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
                 writes_only(()),
             ),
         ),
+        _clear_owed_notices(packages),
         _never_approve(packages),
     ]
 
@@ -163,5 +184,6 @@ def notifier_record_statements(packages: str) -> list[iam.PolicyStatement]:
             packages,
             merge(absent([APPROVAL, STAGE]), writes_only((lc.META_REJECTION_NOTIFIED,))),
         ),
+        _clear_owed_notices(packages),
         _never_approve(packages),
     ]
