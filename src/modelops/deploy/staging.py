@@ -179,7 +179,11 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     """
     endpoint = ep.describe_endpoint(clients.sagemaker, settings.staging_endpoint)
     if endpoint is not None and endpoint.status not in ep.BUSY and endpoint.served_package:
-        _supersede_unverified(clients, settings, endpoint.served_package)
+        overtaken = _supersede_unverified(clients, settings, endpoint.served_package)
+        if overtaken is not None:
+            # Racing deployments let an older version update the endpoint last: put the newer one back.
+            outcome = ep.serve(clients.sagemaker, settings, placement(settings), overtaken, endpoint)
+            return f"next: {outcome} {settings.staging_endpoint} with {overtaken.label} (overtaken in a race)"
     found = matching(
         clients.sagemaker,
         settings.group_name,
@@ -201,11 +205,12 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
     return f"next: {outcome}{refused}"
 
 
-def _supersede_unverified(clients: Clients, settings: DeploySettings, served: str) -> None:
+def _supersede_unverified(clients: Clients, settings: DeploySettings, served: str) -> PackageVersion | None:
     """Versions still Deploying that the settled endpoint does not serve were replaced before verification.
 
     Deployments that raced (approvals at once) each updated the endpoint; only the last one's version
-    will ever be verified, so the others are recorded as superseded rather than left Deploying.
+    will be verified. Older ones are recorded as superseded rather than left Deploying; the newest one
+    newer than what is served (an older version's update landed after it) is returned, to deploy again.
     """
     deploying = matching(
         clients.sagemaker,
@@ -214,11 +219,17 @@ def _supersede_unverified(clients: Clients, settings: DeploySettings, served: st
         ModelLifeCycle__Stage=lc.STAGE_STAGING,
         ModelLifeCycle__StageStatus=lc.STATUS_DEPLOYING,
     )
+    overtaken: PackageVersion | None = None
     for found in deploying:
-        if found["ModelPackageArn"] != served:
-            package = describe_package(clients.sagemaker, found["ModelPackageArn"])
-            why = f"superseded on {settings.staging_endpoint} by v{version_of(served)} before verification"
-            record_stage(clients.sagemaker, package, lc.STAGE_STAGING, lc.STATUS_FAILED, why)
+        if found["ModelPackageArn"] == served:
+            continue
+        package = describe_package(clients.sagemaker, found["ModelPackageArn"])
+        if package.version > version_of(served) and package.approval_status == lc.APPROVED:
+            overtaken = package if overtaken is None or package.version > overtaken.version else overtaken
+            continue
+        why = f"superseded on {settings.staging_endpoint} by v{version_of(served)} before verification"
+        record_stage(clients.sagemaker, package, lc.STAGE_STAGING, lc.STATUS_FAILED, why)
+    return overtaken
 
 
 def _verify(
