@@ -14,7 +14,7 @@ CDK := node_modules/.bin/cdk
 # Recorded on every version the deployed pipeline registers (its CodeCommit parameter's default).
 CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
-.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint demo deploy clean bench local
+.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint moto-suite demo deploy clean bench local
 
 help:
 	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
@@ -23,6 +23,7 @@ help:
 	@echo "make deploy  cdk deploy --all into the current AWS account (STAGE=name)"
 	@echo "make local   run the embedded AWS as a server on 127.0.0.1 for the CLI"
 	@echo "make bench   print the performance figures (bench/*.py)"
+	@echo "make moto-suite  moto's own SageMaker/EventBridge tests, on plain moto and with the patches"
 
 check-prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "modelops needs Python >= 3.11 as $(PYTHON) on PATH; none found"; exit 1; }
@@ -68,7 +69,13 @@ cfn-lint: synth
 
 test: setup
 	$(BIN)/pytest
-	$(MAKE) --no-print-directory lint typecheck cfn-lint
+	$(MAKE) --no-print-directory lint typecheck cfn-lint moto-suite
+
+# moto's own SageMaker and EventBridge tests, from the pinned moto's sdist (fetched into build/ once, checked
+# against the sha256 in uv.lock), on plain moto and with the patches: every test that passes on plain moto
+# passes patched, or is listed in tests/moto_suite/deliberate_differences.toml.
+moto-suite: setup
+	$(BIN)/python -m tests.moto_suite --pip-python $(PYTHON)
 
 demo: setup synth
 	$(BIN)/python -m modelops.demo --cdk-out cdk.out
