@@ -1,5 +1,6 @@
-"""Fixtures shared by every test area: the embedded AWS (``embedded_aws``, from the library's plugin) and
-the whole CDK app synthesized once per session (``synthesized_cdk_out``, here: the library never imports
+"""Fixtures shared by every test area: the embedded AWS (``embedded_aws``, from the library's plugin), every
+SageMaker/EventBridge response checked against botocore's service model (``pytest_shape_check``), and the
+whole CDK app synthesized once per session (``synthesized_cdk_out``, here: the library never imports
 ``infra``)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["modelops.local.pytest_plugin"]
+pytest_plugins = ["modelops.local.pytest_plugin", "modelops.local.pytest_shape_check"]
 
 
 @pytest.fixture(scope="session")
