@@ -33,7 +33,9 @@ class SuiteError(RuntimeError):
 
 def run_pass(root: Path, outcomes: Path, *, patched: bool, workers: str) -> tuple[dict[str, str], str]:
     """One pytest run of the suites under ``root``; the outcomes and pytest's last line."""
-    command = [sys.executable, "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
+    # moto's own pytest settings (markers, warnings), named so that no other configuration is found instead.
+    command = [sys.executable, "-m", "pytest", "-c", str(root / "pyproject.toml"), "--rootdir", str(root)]
+    command += ["-q", "--color=no", "-p", "no:cacheprovider"]
     command += ["-p", "modelops_moto_suite", "--modelops-outcomes", str(outcomes), "-n", workers]
     command += [*(["--modelops-patches"] if patched else []), *SUITES]
     # moto's tests use mock_aws and arbitrary credentials: nothing of the caller's AWS set-up applies.
@@ -47,7 +49,11 @@ def run_pass(root: Path, outcomes: Path, *, patched: bool, workers: str) -> tupl
     lines = log.read_text().strip().splitlines()
     if result.returncode not in (0, 1) or not outcomes.exists():
         raise SuiteError(f"pytest exited {result.returncode} ({log}):\n" + "\n".join(lines[-20:]))
-    return json.loads(outcomes.read_text()), (lines[-1] if lines else "")
+    found = json.loads(outcomes.read_text())
+    uncollected = sorted(test for test, outcome in found.items() if outcome == "error")
+    if uncollected:
+        raise SuiteError(f"pytest could not collect {', '.join(uncollected)} ({log})")
+    return found, (lines[-1] if lines else "")
 
 
 def lock_key(lock: Path, pin: PinnedSdist) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DOCUMENTATION = "https://docs.aws.amazon.com/"
+SHOWN = 25  # regressions named in the summary; a broken pass would name hundreds
 
 
 class DifferencesFileError(ValueError):

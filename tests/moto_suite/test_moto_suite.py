@@ -161,10 +161,17 @@ def test_the_outcomes_plugin_records_each_tests_outcome(
         def test_skipped(): pytest.skip("docker")
         """
     )
+    pytester.makepyfile(test_broken="import no_such_module")
     outcomes = tmp_path / "outcomes.json"
 
     pytester.runpytest_inprocess(
-        "-p", "modelops_moto_suite", "--modelops-outcomes", str(outcomes), "-p", "no:xdist"
+        "-p",
+        "modelops_moto_suite",
+        "--modelops-outcomes",
+        str(outcomes),
+        "-p",
+        "no:xdist",
+        "--continue-on-collection-errors",
     )
 
     assert json.loads(outcomes.read_text()) == {
@@ -172,4 +179,5 @@ def test_the_outcomes_plugin_records_each_tests_outcome(
         "test_outcomes.py::test_fails": "failed",
         "test_outcomes.py::test_errors_in_setup": "failed",
         "test_outcomes.py::test_skipped": "skipped",
+        "test_broken.py": "error",
     }

@@ -2,7 +2,8 @@
 
 ``--modelops-patches``: apply the embedded AWS's patches at session start, in every xdist worker, and keep
 them for the whole run (IAM enforcement, which moto's arbitrary test credentials could not pass, is not one
-of them). ``--modelops-outcomes PATH``: write every test's outcome (passed, failed, skipped) as JSON.
+of them). ``--modelops-outcomes PATH``: write every test's outcome (passed, failed, skipped) as JSON, and
+``error`` for a module that could not be collected.
 
 It is a top-level module on its own ``PYTHONPATH`` entry, not part of this project's ``tests`` package:
 moto's suite is a package named ``tests`` too.
@@ -42,6 +43,10 @@ class Outcomes:
             report.nodeid
         ) != "failed":
             self.outcomes[report.nodeid] = "failed" if report.failed else report.outcome
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # a module that could not be collected: its tests have no outcome at all
+            self.outcomes[report.nodeid] = "error"
 
     def pytest_sessionfinish(self) -> None:
         self.path.write_text(json.dumps(self.outcomes, indent=1, sort_keys=True))
