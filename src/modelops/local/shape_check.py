@@ -242,7 +242,7 @@ class ShapeCheck:
 def _has_parent(body: Any, member: str) -> bool:
     """Whether ``body`` holds the structure (or list, or map) that ``member`` (a Mismatch.member) is in."""
     parent = member[:-2] if member.endswith("[]") else member.rpartition(".")[0]
-    nodes = [body]
+    nodes = [body] if isinstance(body, dict) else []
     for part in filter(None, parent.split(".")):
         name, each = part.removesuffix("[]"), part.endswith("[]")
         nodes = [node[name] for node in nodes if isinstance(node, dict) and node.get(name) is not None]
