@@ -24,10 +24,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def apply_patches() -> None:
-    """The project's public entry point for installing its patches on moto."""
-    from modelops.local.embedded import apply_patches as apply
+    """Every patch group of the embedded AWS, applied through its registry (undone when the process ends)."""
+    from modelops.local.patches import registry
 
-    apply()
+    registry().apply()
 
 
 class Outcomes:
