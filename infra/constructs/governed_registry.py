@@ -68,6 +68,7 @@ class GovernedRegistry(Construct):
         group_tags: dict[str, str] | None = None,
         noncurrent_version_retention: cdk.Duration | None = None,
         endpoint_name_prefix: str | None = None,
+        job_output_writer_role_names: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -84,8 +85,13 @@ class GovernedRegistry(Construct):
         self.topic: sns.ITopic = self._topic(model_package_group_name, notification_email)
         if endpoint_name_prefix:
             self._accept_alarms(endpoint_name_prefix)
-        # Model artifacts are written once and never replaced or deleted, by anyone (governance.artifacts).
-        for statement in artifacts.pinned_artifact_statements(self.artifact_bucket):
+        # Model artifacts are written once and never replaced or deleted, by anyone (governance.artifacts),
+        # except that the roles SageMaker uploads job outputs as cannot send the conditional header.
+        writers = [
+            stack.format_arn(service="iam", region="", resource="role", resource_name=name)
+            for name in job_output_writer_role_names
+        ]
+        for statement in artifacts.pinned_artifact_statements(self.artifact_bucket, writers):
             self.artifact_bucket.add_to_resource_policy(statement)
         self._grant_readers_artifacts(reader_account_ids)
         group = sagemaker.CfnModelPackageGroup(

@@ -35,7 +35,7 @@ from infra.pipeline_definition import (
     definition_inputs,
     definition_template,
 )
-from modelops.contract import lifecycle
+from modelops.contract import lifecycle, names
 from modelops.contract.names import pipeline_name
 from modelops.contract.settings import StageSettings
 from modelops.contract.training import (
@@ -153,6 +153,8 @@ class TrainingPipeline(Construct):
         role = iam.Role(
             self,
             "ExecutionRole",
+            # Named: the registry stack's bucket policy spares it by ARN (governance.artifacts).
+            role_name=names.pipeline_role_name(settings.project_name),
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description=f"Runs the {self.pipeline_name} pipeline and its processing and training jobs",
         )

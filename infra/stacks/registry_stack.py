@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.constructs.governed_registry import GovernedRegistry
+from modelops.contract import names
 from modelops.contract.settings import StageSettings
 
 
@@ -25,6 +26,7 @@ class RegistryStack(cdk.Stack):
             notification_email=settings.notification_email,
             group_tags={**settings.resource_tags, **settings.sagemaker_project_tags},
             endpoint_name_prefix=settings.project_name,
+            job_output_writer_role_names=[names.pipeline_role_name(settings.project_name)],
         )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")

@@ -91,8 +91,10 @@ class World:
         self.bucket = self.aws.output("ArtifactBucketName")
 
     # -- acting ------------------------------------------------------------------------------------
-    def register(self, rmse: float, artifact: str = "good") -> int:
-        """Register a version trained as ``artifact`` with ``rmse`` as its primary metric; its number."""
+    def register(self, rmse: float, artifact: str = "good", *, by_pipeline: bool = True) -> int:
+        """Register a version trained as ``artifact`` with ``rmse`` as its primary metric; its number.
+        ``by_pipeline``: as a pipeline execution registers it (its metric is then compared), else as a
+        person would (the metric is their claim)."""
         spec = self.artifacts[artifact]
         s3 = self.aws.client("s3")
         number = len(
@@ -120,6 +122,15 @@ class World:
                 lifecycle.META_METRIC_PREFIX + lifecycle.PRIMARY_METRIC: str(rmse),
                 lifecycle.META_SAMPLE_PAYLOAD: f"s3://{self.bucket}/{prefix}/sample_payload.json",
                 lifecycle.META_CODE_COMMIT: f"c0ffee{number + 1:04d}",
+                **(
+                    {
+                        lifecycle.META_PIPELINE_EXECUTION: (
+                            f"arn:aws:sagemaker:us-east-1:123456789012:pipeline/modelops-training/execution/e{number + 1}"
+                        )
+                    }
+                    if by_pipeline
+                    else {}
+                ),
             },
         )["ModelPackageArn"]
         return int(arn.rsplit("/", 1)[1])

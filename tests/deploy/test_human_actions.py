@@ -152,3 +152,66 @@ def test_production_refuses_a_version_whose_artifact_was_replaced_after_staging_
     assert world.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
     assert "was replaced after staging verified it" in world.description(candidate)
     assert [n["event"] for n in world.notifications()] == ["production-refused"]
+
+
+@pytest.mark.parametrize("world_options", [SLOW], indirect=True)
+def test_staging_fails_a_version_whose_artifact_was_replaced_while_staging_served_it(world: World) -> None:
+    """The pin is taken when verification ends; a key overwritten before that has two object versions, and
+    the verdict is about an object nobody can name (review of issue 12)."""
+    candidate = world.register(rmse=54.0)
+    world.notifications()
+    _start_staging(world, candidate)
+    url = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
+        "InferenceSpecification"
+    ]["Containers"][0]["ModelDataUrl"]
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    # The pipeline's role, which SageMaker uploads job outputs as, may write the key unconditionally.
+    world.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=world.artifacts["nan"].model_tar)
+    world.settle()
+
+    assert world.state(candidate) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+    assert "was replaced after it was written" in world.description(candidate)
+    metadata = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))
+    assert lc.META_STAGING_VERIFICATION not in metadata.get("CustomerMetadataProperties", {})
+    assert [n["event"] for n in world.notifications()] == ["staging-failed"]
+
+
+def test_a_metric_a_person_registered_is_never_compared_nor_the_bar_for_others(world: World) -> None:
+    """A data scientist may register a version with any metric.rmse (it is their claim): it neither
+    clears the champion comparison nor, once in production, sets the bar that honest versions fail."""
+    world.to_production(rmse=50.0)
+    forged = world.register(rmse=0.0001, by_pipeline=False)
+    world.approve(forged)
+    world.settle()
+    assert world.state(forged) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert "as registered by a person, not compared" in world.description(forged)
+    world.promote(forged)
+    world.settle()
+    assert world.serves(PRODUCTION) == forged
+
+    honest = world.register(rmse=53.0)  # 6% worse than the previous champion's measured 50
+    world.approve(honest)
+    world.settle()
+    # No baseline from a claim: the honest version is judged on its samples, not against 0.0001.
+    assert world.state(honest) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert f"vs production v{forged} n/a" in world.description(honest)
+
+
+def test_owed_notices_a_person_wrote_in_development_are_never_published(world: World) -> None:
+    """A data scientist may annotate a version in Development; marks of owed notices written then are
+    theirs, not the system's: the first handler to act removes them unsent."""
+    version = world.register(rmse=54.0)
+    forged = {
+        lc.META_NOTIFICATION_OWED_PREFIX + "production-deployed": "v1 is serving production",
+        lc.META_NOTIFICATION_OWED_PREFIX + "all-clear": "nothing to see",
+    }
+    world.sagemaker.update_model_package(
+        ModelPackageArn=world.arn(version), CustomerMetadataProperties=forged
+    )
+    world.notifications()
+    world.approve(version)
+    world.settle()
+
+    assert [n["event"] for n in world.notifications()] == ["staging-passed"]
+    stored = world.sagemaker.describe_model_package(ModelPackageName=world.arn(version))
+    assert not set(forged) & set(stored.get("CustomerMetadataProperties", {}))

@@ -271,10 +271,12 @@ def test_model_artifacts_can_be_written_once_and_never_deleted(default_template:
     statements = {s.get("Sid"): s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]}
     replace = statements["DenyReplacingModelArtifacts"]
     assert replace["Effect"] == "Deny" and replace["Principal"] == {"AWS": "*"}
-    assert replace["Condition"] == {
-        "Null": {"s3:if-none-match": "true"},
-        "Bool": {"s3:ObjectCreationOperation": "true"},
-    }
+    conditions = replace["Condition"]
+    assert conditions["Null"] == {"s3:if-none-match": "true"}
+    assert conditions["Bool"] == {"s3:ObjectCreationOperation": "true"}
+    # Only the pipeline's execution role is spared (SageMaker uploads job outputs unconditionally).
+    (writer,) = conditions["ArnNotEquals"]["aws:PrincipalArn"]
+    assert json.dumps(writer).endswith(':role/modelops-training-pipeline"]]}')
     delete = statements["DenyDeletingModelArtifacts"]
     assert sorted(delete["Action"]) == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
 

@@ -6,8 +6,13 @@ key holds when it starts an instance (no version ID in the URL). The service aut
 ``s3:if-none-match`` for s3:PutObject, and S3 documents enforcing conditional writes with it in a bucket
 policy ("Enforce conditional writes on Amazon S3 buckets", S3 User Guide): a PutObject or
 CompleteMultipartUpload of a model artifact must carry ``If-None-Match: *``, which S3 refuses (412) when
-the key exists. So a registered artifact cannot be overwritten by anyone, the pipeline role included,
-while a new execution still writes its own new keys. ``s3:ObjectCreationOperation`` exempts the parts of a
+the key exists. So a registered artifact cannot be overwritten by anyone, while a new execution still
+writes its own new keys. One exception, because AWS leaves no choice: SageMaker uploads a job's outputs (the
+training job's ``model.tar.gz``) under the job's execution role with no conditional header (CreateTrainingJob
+and its OutputDataConfig document none), so the roles whose jobs write model artifacts are exempt from the
+``If-None-Match`` requirement (``aws:PrincipalArn``, which is the role's ARN for its sessions: IAM User Guide,
+"AWS global condition context keys"). Those roles may still never delete, nobody can assume them but
+SageMaker, and what staging verified is pinned by its object version (below). ``s3:ObjectCreationOperation`` exempts the parts of a
 multipart upload (CreateMultipartUpload, UploadPart), which take no conditional header; the completion does.
 The bucket policy holds it because a bucket policy's Deny binds every principal of the account, whatever
 identity policies they hold. The deployers record the object version they verified as evidence
@@ -22,22 +27,32 @@ from aws_cdk import aws_s3 as s3
 
 from modelops.contract import names
 
+REPLACE_SID = "DenyReplacingModelArtifacts"
+
 
 def model_artifacts(bucket: s3.IBucket) -> str:
     return bucket.arn_for_objects(names.MODEL_ARTIFACT_KEYS)
 
 
-def pinned_artifact_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
-    """Bucket policy: no model artifact is replaced or deleted, by any principal."""
+def pinned_artifact_statements(
+    bucket: s3.IBucket, job_output_writers: list[str]
+) -> list[iam.PolicyStatement]:
+    """Bucket policy: no model artifact is replaced or deleted, by any principal; ``job_output_writers``
+    (role ARNs of the SageMaker jobs that upload artifacts) are spared the conditional-write requirement."""
     artifacts = model_artifacts(bucket)
+    spared = {"ArnNotEquals": {"aws:PrincipalArn": job_output_writers}} if job_output_writers else {}
     return [
         iam.PolicyStatement(
-            sid="DenyReplacingModelArtifacts",
+            sid=REPLACE_SID,
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
             actions=["s3:PutObject"],
             resources=[artifacts],
-            conditions={"Null": {"s3:if-none-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}},
+            conditions={
+                "Null": {"s3:if-none-match": "true"},
+                "Bool": {"s3:ObjectCreationOperation": "true"},
+                **spared,
+            },
         ),
         # Nothing is deleted (DESIGN.md). Superseded object versions still expire by the lifecycle rule,
         # which bucket policies do not govern.

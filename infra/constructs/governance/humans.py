@@ -69,12 +69,28 @@ def protected_metadata_denies() -> list[iam.PolicyStatement]:
         _deny(f"DenyRewriting{_sid(key)}", (_UPDATE,), resources, present(metadata(key)))
         for key in lc.REGISTRATION_FACTS
     ]
+    # Only the pipeline says a pipeline execution measured the version (the gate's trust in its metric).
+    statements += [
+        _deny(f"DenyClaiming{_sid(key)}", (_CREATE, _UPDATE), resources, present(metadata(key)))
+        for key in lc.SYSTEM_PROVENANCE
+    ]
     statements.append(
         _deny(
             "DenyRemovingProtected",
             (_UPDATE,),
             resources,
-            {"ForAnyValue:StringEquals": {TO_REMOVE: list(PROTECTED)}},
+            {"ForAnyValue:StringEquals": {TO_REMOVE: [*PROTECTED, *lc.SYSTEM_PROVENANCE]}},
+        )
+    )
+    # A notice the system owes is not silenced by removing its mark before it was sent. (Writing one is
+    # not denied here, for the policy's size: a person can write metadata only while a version is in
+    # Development, and modelops.deploy.owed publishes nothing but a rejection owed on such a version.)
+    statements.append(
+        _deny(
+            "DenyRemovingOwedNotices",
+            (_UPDATE,),
+            resources,
+            {"ForAnyValue:StringLike": {TO_REMOVE: [lc.META_NOTIFICATION_OWED_PREFIX + "*"]}},
         )
     )
     # Nothing is deleted (DESIGN.md): neither a version nor the group, nor the group's resource policy.

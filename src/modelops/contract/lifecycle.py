@@ -74,7 +74,24 @@ EVIDENCE_KEYS: Final = (
 # Facts of a registration that a gate reads (champion/challenger compares the primary metric, verification
 # sends the samples): written once, by the registering request, and never changed or removed afterwards.
 REGISTRATION_FACTS: Final = (META_METRIC_PREFIX + PRIMARY_METRIC, META_SAMPLE_PAYLOAD)
+# Which pipeline execution registered the version: written only by the pipeline's role, never by a person,
+# so a version carrying it had its metric measured by the pipeline's evaluation step. The champion/challenger
+# gate trusts a metric only then: a metric a person registered is their claim, shown but never compared.
+SYSTEM_PROVENANCE: Final = (META_PIPELINE_EXECUTION,)
 # A notification the deployer recorded a state for but could not yet send: one key per kind
 # (``deploy.notification_owed.staging-passed``), its value the summary. Written with the state it reports,
 # removed once SNS accepted it, so a retry or a later event on the version sends what is still owed.
 META_NOTIFICATION_OWED_PREFIX: Final = "deploy.notification_owed."
+# Every kind of notice a deployer may owe. Handlers re-send only these, and no human role may write or
+# remove their keys (infra.constructs.governance.humans), so a notice cannot be forged or silenced.
+NOTICE_KINDS: Final = (
+    "staging-refused",
+    "staging-passed",
+    "staging-failed",
+    "rejected",
+    "production-refused",
+    "production-deployed",
+    "production-rollback-deployed",
+    "production-rolled-back",
+)
+OWED_NOTICE_KEYS: Final = tuple(META_NOTIFICATION_OWED_PREFIX + kind for kind in NOTICE_KINDS)

@@ -33,6 +33,12 @@ def pipeline_name(project_name: str) -> str:
     return f"{project_name}-training"
 
 
+def pipeline_role_name(project_name: str) -> str:
+    """The pipeline's execution role, named so the registry stack's bucket policy can name it without a
+    cross-stack reference (the pipeline stack already depends on the registry stack)."""
+    return f"{pipeline_name(project_name)}-pipeline"
+
+
 def local_pipeline_name(project_name: str) -> str:
     """The pipeline a local run records its execution under when ``pipeline_name`` is not deployed."""
     return f"{pipeline_name(project_name)}-local"

@@ -5,6 +5,13 @@ object it verified (``deploy.staging_artifact``: ``s3://bucket/key#<VersionId>``
 unversioned bucket; HeadObject returns both,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). Before production serves the
 version, the production deployer asks S3 which object the key names now and refuses another one.
+
+The record is taken when verification ends, so it alone cannot tell whether the key was overwritten while
+the staging endpoint served it. Model artifacts are written once (each execution writes new keys; the bucket
+policy refuses humans replacing one), so a key with more than one object version when verification ends
+was replaced at some point: staging fails the version, whichever object is current. After that, the
+recorded version ID is what production compares. ListObjectVersions lists a key's versions and delete
+markers (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html).
 """
 
 from __future__ import annotations
@@ -35,6 +42,22 @@ def artifact_record(s3: Any, package: PackageVersion) -> dict[str, str]:
         return {}
     identity = artifact_identity(s3, package.model_data_urls[0])
     return {lc.META_STAGING_ARTIFACT: identity[:256]} if identity else {}
+
+
+def replaced_artifact(s3: Any, package: PackageVersion) -> str | None:
+    """Why ``package``'s artifact cannot be trusted as written once; None when each key has one version."""
+    for url in package.model_data_urls:
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        listing = s3.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=100)
+        versions = [v for v in listing.get("Versions", []) if v.get("Key") == key]
+        markers = [m for m in listing.get("DeleteMarkers", []) if m.get("Key") == key]
+        if len(versions) + len(markers) > 1:
+            return (
+                f"the artifact {url} of v{package.version} was replaced after it was written "
+                f"({len(versions)} object versions, {len(markers)} delete markers): model artifacts are "
+                "written once, so what this key serves cannot be trusted"
+            )
+    return None
 
 
 def artifact_problem(s3: Any, package: PackageVersion) -> str | None:

@@ -22,6 +22,8 @@ _MAX_VALUE = 256  # SageMaker's cap on a CustomerMetadataProperties value
 
 
 def owed_key(kind: str) -> str:
+    if kind not in lc.NOTICE_KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}; one of {', '.join(lc.NOTICE_KINDS)}")
     return lc.META_NOTIFICATION_OWED_PREFIX + kind
 
 
@@ -31,9 +33,25 @@ def owing(kind: str, summary: str) -> dict[str, str]:
 
 
 def owed_kinds(package: PackageVersion) -> dict[str, str]:
-    """The notices owed for ``package``: kind -> summary."""
+    """The notices owed for ``package``: kind -> summary, only those the system can have written.
+
+    A person may write a version's metadata only while it is in Development (the human policies), and the
+    only notice the system records on a version still there is its rejection. So any other mark on such a
+    version, or one of a kind the system never owes, is a person's text and is never published as the
+    system's: ``send_owed`` removes it before the system first moves the version.
+    """
     prefix = lc.META_NOTIFICATION_OWED_PREFIX
-    return {key[len(prefix) :]: value for key, value in package.metadata.items() if key.startswith(prefix)}
+    marks = {key[len(prefix) :]: v for key, v in package.metadata.items() if key in lc.OWED_NOTICE_KEYS}
+    if package.stage in (None, lc.STAGE_DEVELOPMENT):
+        return {k: v for k, v in marks.items() if k == "rejected" and package.approval_status == lc.REJECTED}
+    return marks
+
+
+def _not_owed(package: PackageVersion) -> list[str]:
+    """Marks under the owed-notice prefix that ``owed_kinds`` does not vouch for."""
+    owed = {owed_key(kind) for kind in owed_kinds(package)}
+    prefix = lc.META_NOTIFICATION_OWED_PREFIX
+    return sorted(key for key in package.metadata if key.startswith(prefix) and key not in owed)
 
 
 def send(
@@ -54,6 +72,13 @@ def send_owed(clients: Clients, settings: DeploySettings, package: PackageVersio
     for kind, summary in sorted(owed_kinds(package).items()):
         details = {"resent": True, "stage_description": package.stage_description}
         package = send(clients, settings, package, kind, summary, details)
+    forged = _not_owed(package)
+    if forged:
+        clients.sagemaker.update_model_package(
+            ModelPackageArn=package.arn, CustomerMetadataPropertiesToRemove=forged
+        )
+        metadata = {k: v for k, v in package.metadata.items() if k not in forged}
+        package = PackageVersion(**{**package.__dict__, "metadata": metadata})
     return package
 
 

@@ -40,6 +40,16 @@ class PackageVersion:
             return None
         return value if value is not None and math.isfinite(value) else None
 
+    @property
+    def registered_by_pipeline(self) -> bool:
+        """Only the pipeline's role may write ``pipeline_execution_arn`` (lifecycle.SYSTEM_PROVENANCE)."""
+        return all(self.metadata.get(key) for key in lifecycle.SYSTEM_PROVENANCE)
+
+    def measured_metric(self, name: str = lifecycle.PRIMARY_METRIC) -> float | None:
+        """The registered metric if a pipeline execution registered the version; None for a metric a
+        person registered, which is their claim."""
+        return self.metric(name) if self.registered_by_pipeline else None
+
     def is_at(self, stage: str, *statuses: str) -> bool:
         return self.stage == stage and (not statuses or self.stage_status in statuses)
 

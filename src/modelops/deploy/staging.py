@@ -5,7 +5,7 @@ from __future__ import annotations
 from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy import owed
-from modelops.deploy.artifacts import artifact_record
+from modelops.deploy.artifacts import artifact_record, replaced_artifact
 from modelops.deploy.clients import Clients
 from modelops.deploy.deadline import Deadline
 from modelops.deploy.errors import ForeignResourceError
@@ -129,6 +129,10 @@ def verify_staging(clients: Clients, settings: DeploySettings, deadline: Deadlin
         return _rejected_meanwhile(clients, settings, endpoint, package)
     verdict = _verify(clients, settings, package, deadline)
     package = describe_package(sm, intended)  # a person may have acted while the samples ran
+    replaced = replaced_artifact(clients.s3, package)
+    if replaced:
+        # Overwritten while (or before) staging served it: the verdict is about an object nobody can name.
+        verdict = Verdict(**{**verdict.__dict__, "passed": False, "problems": (replaced, *verdict.problems)})
     if package.approval_status != lc.APPROVED:
         return _rejected_meanwhile(clients, settings, endpoint, package)
     if verdict.passed:
@@ -246,12 +250,17 @@ def _verify(
         settings.staging_endpoint,
         payloads,
         latency_budget_ms=settings.latency_budget_ms,
-        candidate_metric=package.metric(),
-        champion_metric=champion.metric() if champion else None,
+        # Only metrics a pipeline execution measured are compared (PackageVersion.measured_metric): a
+        # person's registration cannot set the bar for others, nor clear it for itself.
+        candidate_metric=package.measured_metric(),
+        champion_metric=champion.measured_metric() if champion else None,
         champion_version=champion.version if champion else None,
         tolerance=settings.champion_tolerance,
         deadline=deadline,
+        metric_judged=package.registered_by_pipeline,
     )
+    if not package.registered_by_pipeline:
+        verdict = Verdict(**{**verdict.__dict__, "claimed_metric": package.metric()})
     if not payloads:
         problems = (
             f"no sample payloads to verify with ({lc.META_SAMPLE_PAYLOAD}={uri or 'unset'})",

@@ -55,13 +55,21 @@ class Verdict:
     champion_metric: float | None
     champion_version: int | None
     tolerance: float
+    # False when a person registered the version: its metric is their claim, shown but never compared.
+    metric_judged: bool = True
+    claimed_metric: float | None = None
 
     def summary(self) -> str:
         head = "passed" if self.passed else "failed: " + "; ".join(self.problems)
         # With no answer there is no latency to report; "0 ms" would read as a fast endpoint.
         latency = f"{self.max_latency_ms:.0f} ms" if self.answered else "none (no sample answered)"
         numbers = f"{self.samples} samples, max latency {latency} (budget {self.latency_budget_ms} ms)"
-        if self.champion_version is not None:
+        if not self.metric_judged:
+            numbers += (
+                f"; rmse {_fmt(self.claimed_metric)} as registered by a person, not compared (the gate "
+                "compares only a metric a pipeline execution measured)"
+            )
+        elif self.champion_version is not None:
             numbers += (
                 f"; rmse {_fmt(self.candidate_metric)} vs production v{self.champion_version} "
                 f"{_fmt(self.champion_metric)} (tolerance {self.tolerance:.0%})"
@@ -82,6 +90,7 @@ class Verdict:
             "champion_rmse": self.champion_metric,
             "champion_version": self.champion_version,
             "tolerance": self.tolerance,
+            "metric_judged": self.metric_judged,
         }
 
 
@@ -126,6 +135,7 @@ def verify(
     champion_version: int | None,
     tolerance: float,
     deadline: Deadline | None = None,
+    metric_judged: bool = True,
 ) -> Verdict:
     """Invoke every sample within ``deadline``; transient errors are retried, never counted as findings.
 
@@ -160,7 +170,8 @@ def verify(
     worst = max(latencies, default=0.0)
     if worst > latency_budget_ms:
         problems.append(f"max latency {worst:.0f} ms exceeds the {latency_budget_ms} ms budget")
-    problems.extend(champion_problems(candidate_metric, champion_metric, champion_version, tolerance))
+    if metric_judged:
+        problems.extend(champion_problems(candidate_metric, champion_metric, champion_version, tolerance))
     return Verdict(
         passed=not problems,
         problems=tuple(problems[:5]),
@@ -172,6 +183,7 @@ def verify(
         champion_metric=champion_metric,
         champion_version=champion_version,
         tolerance=tolerance,
+        metric_judged=metric_judged,
     )
 
 

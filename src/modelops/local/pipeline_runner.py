@@ -251,11 +251,9 @@ def _upload_artifacts(target: _Target, root: Path) -> dict[str, str]:
     }
     uris = {}
     for name, (key, path) in files.items():
-        # Written once: the bucket policy refuses a model artifact write without If-None-Match (S3 answers
-        # 412 when the key exists), so what a version references is never replaced.
-        target.s3.put_object(
-            Bucket=target.bucket, Key=f"{target.prefix}/{key}", Body=path.read_bytes(), IfNoneMatch="*"
-        )
+        # As SageMaker uploads a job's outputs: unconditionally, under the execution role (which the bucket
+        # policy's write-once Deny spares for that reason; governance.artifacts).
+        target.s3.put_object(Bucket=target.bucket, Key=f"{target.prefix}/{key}", Body=path.read_bytes())
         uris[name] = f"s3://{target.bucket}/{target.prefix}/{key}"
     return uris
 

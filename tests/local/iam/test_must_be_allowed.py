@@ -184,6 +184,16 @@ MUST_BE_ALLOWED = [
         id="verify_staging-reads-the-samples",
     ),
     pytest.param(
+        # Was the artifact ever replaced? (modelops.deploy.artifacts.replaced_artifact)
+        Call(
+            "verify_staging",
+            "s3",
+            "ListObjectVersions",
+            lambda w: {"Bucket": w.bucket, "Prefix": MODEL_TAR, "MaxKeys": 100},
+        ),
+        id="verify_staging-lists-the-artifact-s-versions",
+    ),
+    pytest.param(
         Call(
             "verify_staging",
             "sagemaker",
@@ -320,6 +330,13 @@ MUST_BE_ALLOWED = [
             "pipeline", "s3", "PutObject", lambda w: {**artifact(MODEL_TAR)(w), "IfNoneMatch": "*"}, encrypted
         ),
         id="pipeline-writes-a-new-artifact",
+    ),
+    pytest.param(
+        # SageMaker uploads a training job's model.tar.gz under the execution role with no conditional
+        # header, so the write-once Deny spares the pipeline role (a replaced artifact is caught by the pin
+        # check: tests/deploy/test_never_silent.py).
+        Call("pipeline", "s3", "PutObject", artifact(MODEL_TAR), encrypted),
+        id="pipeline-job-uploads-its-output-as-sagemaker-does",
     ),
     # --- the alarms' notifications
     pytest.param(

@@ -386,10 +386,6 @@ MUST_NOT = [
         id="pipeline-registers-with-forged-staging-evidence",
     ),
     pytest.param(
-        Call("pipeline", "s3", "PutObject", artifact(MODEL_TAR), encrypted),
-        id="pipeline-overwrites-a-registered-artifact",
-    ),
-    pytest.param(
         Call("model", "s3", "GetObject", artifact("datasets/diabetes-progression/train.csv"), encrypted),
         id="model-role-reads-the-training-data",
     ),
@@ -467,6 +463,28 @@ MUST_NOT_EXTRA = [
             REGISTERED,
         ),
         id="ds-silences-a-rejection-notice",
+    ),
+    pytest.param(
+        Call(
+            "deploy_production",
+            "s3",
+            "ListObjectVersions",
+            lambda w: {"Bucket": w.bucket, "Prefix": "datasets/"},
+        ),
+        id="production-lists-more-than-model-artifacts",
+    ),
+    pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(
+                approval=lc.REJECTED,
+                remove=(lc.META_NOTIFICATION_OWED_PREFIX + "rejected",),
+            ),
+            REGISTERED,
+        ),
+        id="approver-silences-an-owed-notice",
     ),
     pytest.param(
         Call("data-scientist", "sagemaker", "UpdateModelPackage", update(**{"notes": "x"}), PASSED),

@@ -53,12 +53,18 @@ def _delete_object(c: Call) -> None:
     c.add("s3:DeleteObjectVersion" if "VersionId" in c.params else "s3:DeleteObject", _object(c))
 
 
-def _list_bucket(c: Call) -> None:
+def _list_bucket(c: Call, action: str = "s3:ListBucket") -> None:
     extra: dict[str, ContextValue] = {}
     for param, key in (("Prefix", "s3:prefix"), ("Delimiter", "s3:delimiter"), ("MaxKeys", "s3:max-keys")):
         if param in c.params:
             extra[key] = str(c.params[param])
-    c.add("s3:ListBucket", f"arn:{c.env.partition}:s3:::{c.params['Bucket']}", extra)
+    c.add(action, f"arn:{c.env.partition}:s3:::{c.params['Bucket']}", extra)
+
+
+def _list_bucket_versions(c: Call) -> None:
+    # ListObjectVersions is authorized as s3:ListBucketVersions, with the same condition keys as
+    # ListBucket (service authorization reference, Amazon S3).
+    _list_bucket(c, "s3:ListBucketVersions")
 
 
 def _publish(c: Call) -> None:
@@ -109,6 +115,7 @@ SERVICES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("s3", "HeadObject"): _get_object,
     ("s3", "DeleteObject"): _delete_object,
     ("s3", "ListObjectsV2"): _list_bucket,
+    ("s3", "ListObjectVersions"): _list_bucket_versions,
     ("s3", "ListObjects"): _list_bucket,
     ("sns", "Publish"): _publish,
     ("sqs", "SendMessage"): _sqs("sqs:SendMessage"),
