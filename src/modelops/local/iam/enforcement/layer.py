@@ -115,6 +115,9 @@ class IamLayer:
     def __init__(self) -> None:
         self.enforcer: Enforcer | None = None
         self._original: Any = None
+        # What every embedded AWS of this process enforced, added up when each stops (the test run's count).
+        self.evaluations = 0
+        self.refused = 0
 
     def install(self, enforcer: Enforcer) -> None:
         from moto.core.authorization import ActionAuthenticatorMixin
@@ -137,6 +140,9 @@ class IamLayer:
     def uninstall(self) -> None:
         from moto.core.authorization import ActionAuthenticatorMixin
 
+        if self.enforcer is not None:
+            self.evaluations += self.enforcer.counters.evaluations
+            self.refused += self.enforcer.counters.refused
         self.enforcer = None
         if self._original is not None:
             ActionAuthenticatorMixin._authenticate_and_authorize_action = self._original  # type: ignore[method-assign]
