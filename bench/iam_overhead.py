@@ -4,8 +4,8 @@
     .venv/bin/python bench/iam_overhead.py --calls 5000
 
 Synthesizes the app once (offline), starts the embedded AWS with enforcement, registers a version, then makes
-``--calls`` calls in a fixed rotation of roles and operations (the data scientist describing and updating its
-version, the approver reading the group, the staging deployer's role describing, an administrator listing).
+``--calls`` calls in a fixed rotation of roles and operations (the data scientist describing and listing
+versions, the approver reading the group, the staging deployer's role describing, an administrator listing).
 The overhead is the time the enforcer spends on a request (reading it back, the stored state, the decision),
 from its own per-request timings; the same calls are then timed end to end with enforcement off and on.
 """
@@ -40,7 +40,7 @@ def _rotation(aws: Any, group: str, arn: str, roles: dict[str, str]) -> list[Any
     admin = aws.client("sagemaker")
     return [
         lambda: ds.describe_model_package(ModelPackageName=arn),
-        lambda: ds.update_model_package(ModelPackageArn=arn, CustomerMetadataProperties={"note": "x"}),
+        lambda: ds.list_model_packages(ModelPackageGroupName=group),
         lambda: approver.describe_model_package_group(ModelPackageGroupName=group),
         lambda: deployer.describe_model_package(ModelPackageName=arn),
         lambda: admin.list_model_packages(ModelPackageGroupName=group),

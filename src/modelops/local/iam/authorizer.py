@@ -80,5 +80,8 @@ class Authorizer:
 
     def _resource_policy(self, action: str, resource: str) -> Policy | None:
         if action == "sts:AssumeRole":
-            return self.principals.by_arn(resource).trust_policy
+            try:
+                return self.principals.by_arn(resource).trust_policy
+            except KeyError:
+                return None  # a role the assembly does not define: no trust policy lets anyone in
         return self.principals.resource_policy(resource)
