@@ -73,7 +73,8 @@ class Authorizer:
                     request,
                     identity_policies,
                     resource_policy,
-                    resource_policy_required=auth.action.startswith(_AUTHORITATIVE),
+                    # An account-level action (kms:ListKeys on "*") has no key policy: IAM policies decide it.
+                    resource_policy_required=auth.action.startswith(_AUTHORITATIVE) and auth.resource != "*",
                 )
             )
         return Verdict(tuple(decisions))
