@@ -6,6 +6,11 @@ handler code the Lambdas run, and the endpoints answer with the serving code of 
 embedded AWS lives in this process only, so an interrupted demo leaves nothing running and a second run starts
 from the same empty state and ends in the same place.
 
+IAM is enforced: the approver approves (as Studio does) and promotes or rolls back with the CLI, the data
+scientist compares versions, the handlers run under their functions' roles, and one step shows a refusal: the
+data scientist trying to put a version in Production. The local pipeline run (training and registration)
+uses the administrator's keys (see ``train``).
+
     python -m modelops.demo [--cdk-out cdk.out]
 """
 
@@ -27,6 +32,7 @@ from modelops.contract import lifecycle
 from modelops.interrupts import Interrupted, Received, interrupts_raised
 
 STEPS = 7
+DATA_SCIENTIST, APPROVER = "data-scientist", "approver"  # the human roles' names in the templates
 # Different hyperparameters for version 2, so `modelops diff 1 2` has something to show.
 V1_HYPERPARAMETERS = {"n_estimators": 100, "max_depth": 4}
 V2_HYPERPARAMETERS = {"n_estimators": 300, "max_depth": 8}
@@ -46,9 +52,11 @@ class Demo:
         self.aws = aws
         self.out = out
         self.received = received or Received()
-        self.sm = aws.client("sagemaker")
+        self.sm = aws.client("sagemaker")  # the administrator's: the demo's own checks of the state
         self.s3 = aws.client("s3")
         self.sqs = aws.client("sqs")
+        self.scientist = aws.client("sagemaker", role=DATA_SCIENTIST)
+        self.approver = aws.client("sagemaker", role=APPROVER)
         self.group = aws.output("ModelPackageGroupName")
         self.bucket = aws.output("ArtifactBucketName")
         self.staging_endpoint = aws.output("StagingEndpointName")
@@ -78,13 +86,18 @@ class Demo:
         if self.received.signal is not None:
             raise Interrupted(self.received.signal.name)
 
-    def cli(self, *args: str) -> None:
-        """Run a `modelops` command in-process, as a user would type it, and show its output."""
+    def cli(self, *args: str, role: str = APPROVER) -> None:
+        """Run a `modelops` command in-process, as a user holding ``role``'s keys would type it."""
+        import os
+        from unittest import mock
+
         from modelops.cli import main
 
-        self.say(f"$ modelops {' '.join(args)}")
+        self.say(f"$ modelops {' '.join(args)}    # as {role}")
+        keys = self.aws.credentials(role).environment()
         try:
-            main.main(list(args), prog_name="modelops", standalone_mode=False)
+            with mock.patch.dict(os.environ, keys):
+                main.main(list(args), prog_name="modelops", standalone_mode=False)
         except click.exceptions.Abort as abort:  # click's form of Ctrl-C outside standalone mode
             raise Interrupted("SIGINT") from abort
         except SystemExit as stop:
@@ -109,7 +122,8 @@ class Demo:
             self.expect_served(self.production_endpoint, v1)
         with self.step(4, "Train version 2 with other hyperparameters, compare, approve and promote it"):
             v2 = self.train(V2_HYPERPARAMETERS)
-            self.cli("diff", str(v1), str(v2), *self.group_opt)
+            self.cli("diff", str(v1), str(v2), *self.group_opt, role=DATA_SCIENTIST)
+            self.refused_to_the_data_scientist(v2)
             self.approve_as_studio(v2)
             self.expect_stage(v2, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
             self.cli("promote", str(v2), "--reason", "better RMSE than version 1", *self.group_opt)
@@ -165,6 +179,9 @@ class Demo:
     def train(self, hyperparameters: dict[str, int], serving_fault: str | None = None) -> int:
         from modelops.local.pipeline_runner import run_local_pipeline
 
+        # The local pipeline run stands in for SageMaker running the pipeline: its bookkeeping (the group
+        # check, the pipeline record it creates and starts) needs calls neither the data scientist's policy
+        # nor the pipeline's execution role holds, so it runs with the administrator's keys.
         run = run_local_pipeline(
             self.sm,
             self.s3,
@@ -185,13 +202,36 @@ class Demo:
     def approve_as_studio(self, version: int) -> None:
         """What the Approve button in Studio sends: UpdateModelPackage with the approval status only."""
         arn = self.registry.get_version(version).arn
-        self.say(f"UpdateModelPackage {arn.split('/', 1)[1]} ModelApprovalStatus=Approved")
-        self.sm.update_model_package(
+        self.say(f"UpdateModelPackage {arn.split('/', 1)[1]} ModelApprovalStatus=Approved    # as {APPROVER}")
+        self.approver.update_model_package(
             ModelPackageArn=arn,
             ModelApprovalStatus=lifecycle.APPROVED,
             ApprovalDescription="approved in Studio (demo)",
         )
         self.aws.settle()
+
+    def refused_to_the_data_scientist(self, version: int) -> None:
+        """The data scientist tries to skip the approver and staging: IAM refuses, nothing changes."""
+        from botocore.exceptions import ClientError
+
+        arn = self.registry.get_version(version).arn
+        self.say(
+            f"UpdateModelPackage {arn.split('/', 1)[1]} ModelLifeCycle=Production/Approved    # as {DATA_SCIENTIST}"
+        )
+        try:
+            self.scientist.update_model_package(
+                ModelPackageArn=arn,
+                ModelLifeCycle={
+                    "Stage": lifecycle.STAGE_PRODUCTION,
+                    "StageStatus": lifecycle.STATUS_APPROVED,
+                    "StageDescription": "straight to production",
+                },
+            )
+        except ClientError as error:
+            self.say(f"  refused: {error.response['Error']['Code']}: {error.response['Error']['Message']}")
+        else:
+            raise DemoError(f"the data scientist put version {version} in Production: IAM should refuse it")
+        self.expect_stage(version, lifecycle.STAGE_DEVELOPMENT, lifecycle.STATUS_REGISTERED)
 
     def expect_stage(self, version: int, stage: str, status: str) -> None:
         found = self.registry.get_version(version)

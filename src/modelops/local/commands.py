@@ -135,6 +135,12 @@ def up(
         f"AWS_SECRET_ACCESS_KEY={server.credentials.secret_access_key}"
     )
     click.echo("  unset AWS_SESSION_TOKEN AWS_PROFILE")
+    if server.credentials_file is not None:
+        click.echo(f"  export AWS_SHARED_CREDENTIALS_FILE={server.credentials_file}")
+        click.echo(
+            "IAM is enforced: the keys above are the account administrator's; act as a human role with "
+            "--profile data-scientist / --profile approver (AWS CLI) or boto3.Session(profile_name=...)."
+        )
     click.echo("\nCtrl-C stops it.")
     try:
         # A supervisor's SIGTERM stops it as cleanly as Ctrl-C.

@@ -119,6 +119,8 @@ class Dispatcher:
         # Function name -> seconds, replacing the template's Timeout (to test a bound without waiting it).
         self.timeouts: dict[str, float] = {}
         self.base_environment = dict(base_environment or {})
+        # The keys a function's handler runs with (its execution role's session, when IAM is enforced).
+        self.credentials: Callable[[Function], dict[str, str]] = lambda _function: {}
         self._patterns = [(rule, EventPattern.load(json.dumps(rule.pattern))) for rule in rules]
         self._queue: deque[Event] = deque()
         self.deliveries: list[Delivery] = []
@@ -167,13 +169,17 @@ class Dispatcher:
                 for rule, function, constant in self.targets_for(event)
             ]
             if self.concurrency > 1 and len(jobs) > 1:
-                with (
-                    self._shared_environment([job[0] for job in jobs]),
-                    ThreadPoolExecutor(self.concurrency, thread_name_prefix="lambda") as pool,
-                ):
-                    for function, _payload, _rule in jobs:
-                        _load_handler(function.handler)  # imported once, before the threads race for it
-                    done = list(pool.map(lambda job: self._invoke(*job, environment=False), jobs))
+                done: list[Delivery] = []
+                # One function's invocations at once: functions differ in their role's keys, which the
+                # shared os.environ can hold for one function at a time.
+                for group in _by_function(jobs):
+                    with (
+                        self._shared_environment([job[0] for job in group]),
+                        ThreadPoolExecutor(self.concurrency, thread_name_prefix="lambda") as pool,
+                    ):
+                        for function, _payload, _rule in group:
+                            _load_handler(function.handler)  # imported once, before the threads race
+                        done.extend(pool.map(lambda job: self._invoke(*job, environment=False), group))
             else:
                 done = [self.invoke(*job) for job in jobs]
             with LOCK:
@@ -251,6 +257,7 @@ class Dispatcher:
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            **self.credentials(function),
             **function.environment,
         }
 
@@ -303,6 +310,13 @@ def _environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _by_function(jobs: list[tuple[Function, Any, str]]) -> list[list[tuple[Function, Any, str]]]:
+    groups: dict[str, list[tuple[Function, Any, str]]] = {}
+    for job in jobs:
+        groups.setdefault(job[0].name, []).append(job)
+    return list(groups.values())
 
 
 _handlers: dict[str, Callable[..., Any]] = {}

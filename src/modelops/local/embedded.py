@@ -9,6 +9,11 @@
 Only one embedded AWS runs per process at a time (moto's backends are process-wide). The patches
 (``modelops.local.patches``) are applied when it starts and undone when it stops: outside the block moto is
 moto again.
+
+IAM is enforced (``iam=True``, the default): every request is decided against the provisioned templates'
+policies for the principal whose keys signed it (``modelops.local.iam.enforcement``). Clients made with
+``aws.client(...)`` hold the account administrator's keys; ``aws.client(..., role="data-scientist")`` a
+session of that role. ``iam=False`` (moto's own test suite, which signs with arbitrary keys) enforces nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from unittest import mock
 from modelops.local.clock import CLOCK, Clock
 from modelops.local.dispatcher import DeliveryMode, Dispatcher
 from modelops.local.faults import FAULTS, Faults
-from modelops.local.provision import Provisioned
+from modelops.local.iam.cfn import Environment
+from modelops.local.iam.enforcement import LAYER, Enforcer, Keys, enforcer_for
+from modelops.local.provision import Function, Provisioned
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 DEFAULT_REGION = "us-east-1"
@@ -62,6 +69,13 @@ class EmbeddedAWS:
     endpoint_url: str | None = None  # set when serving over HTTP
     faults: Faults = FAULTS
     clock: Clock = CLOCK
+    iam: Enforcer | None = None  # None: IAM not enforced
+
+    def credentials(self, role: str) -> Keys:
+        """Keys of a session of ``role`` (``data-scientist``, ``approver``, or a role's physical name)."""
+        if self.iam is None:
+            raise RuntimeError("IAM is not enforced on this embedded AWS: every key is the same to it")
+        return self.iam.callers.issue_for(role)
 
     @property
     def outputs(self) -> dict[str, dict[str, Any]]:
@@ -76,11 +90,18 @@ class EmbeddedAWS:
             raise OutputNotFound(f"{len(found)} stacks declare output {name!r} (stacks: {stacks})")
         return found[0]
 
-    def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client for ``service`` on this embedded AWS."""
+    def client(self, service: str, *, role: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` on this embedded AWS: the administrator's, or ``role``'s."""
         import boto3
 
         options: dict[str, Any] = {"region_name": self.region, **kwargs}
+        if role is not None:
+            keys = self.credentials(role)
+            options.update(
+                aws_access_key_id=keys.access_key_id,
+                aws_secret_access_key=keys.secret_access_key,
+                aws_session_token=keys.session_token,
+            )
         if self.endpoint_url is not None:
             options.setdefault("endpoint_url", self.endpoint_url)
         # A fresh session reads the credentials now (the local server makes its own at start).
@@ -120,10 +141,14 @@ def start(
     delivery: DeliveryMode,
     base_environment: dict[str, str] | None = None,
     concurrency: int = 1,
+    *,
+    iam: bool = True,
+    admin_keys: dict[str, str] | None = None,
 ) -> EmbeddedAWS:
     """Patch moto, provision from the templates and wire the dispatcher (moto must be active already).
 
-    If provisioning fails, the patches are undone before the error propagates.
+    ``admin_keys`` (access key -> secret) are the account administrator's (default: the fake in-process
+    keys). If provisioning fails, the patches are undone before the error propagates.
     """
     from modelops.local import events
     from modelops.local.patches import lambda_invocations, registry
@@ -134,7 +159,13 @@ def start(
         CLOCK.delay_seconds = endpoint_delay_seconds
         FAULTS.clear()
         aws = _provisioned(cdk_out, region, delivery, base_environment, concurrency)
+        if iam:
+            keys = admin_keys or _environment_keys()
+            aws.iam = enforcer_for(cdk_out, Environment(account=ACCOUNT_ID, region=region), keys)
+            aws.dispatcher.credentials = _function_credentials(aws.iam)
+            LAYER.install(aws.iam)
     except BaseException:
+        LAYER.uninstall()
         registry().undo()
         raise
     events.add_listener(aws.dispatcher.enqueue)
@@ -167,11 +198,32 @@ def _provisioned(
     return aws
 
 
+def _environment_keys() -> dict[str, str]:
+    """The keys in the environment now (moto's ``mock_aws`` sets its own fake pair): the administrator's."""
+    key = os.environ.get("AWS_ACCESS_KEY_ID", FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"])
+    return {key: os.environ.get("AWS_SECRET_ACCESS_KEY", "")}
+
+
+def _function_credentials(enforcer: Enforcer) -> Any:
+    """The keys each function's handler runs with: a session of its execution role named after the function,
+    as Lambda's runtime sets them (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``)."""
+
+    def credentials(function: Function) -> dict[str, str]:
+        role = enforcer.callers.principals.functions.get(function.name)
+        if role is None:
+            return {}  # a function of no synthesized template: it runs with the caller's keys
+        return enforcer.callers.issue(role.role_arn, function.name).environment()
+
+    return credentials
+
+
 def stop(aws: EmbeddedAWS) -> None:
     """Disconnect the dispatcher, forget pending transitions and faults, and undo every patch."""
     from modelops.local import events
     from modelops.local.patches import lambda_invocations, registry
 
+    if aws.iam is not None:
+        LAYER.uninstall()
     events.remove_listener(aws.dispatcher.enqueue)
     lambda_invocations.detach()
     CLOCK.clear()
@@ -187,11 +239,13 @@ def embedded_aws(
     endpoint_delay_seconds: float = 0.0,
     delivery: DeliveryMode = "once",
     concurrency: int = 1,
+    iam: bool = True,
 ) -> Iterator[EmbeddedAWS]:
     """Run the embedded AWS in this process for the duration of the block.
 
     ``cdk_out``: a cloud assembly (or any folder of ``*.template.json``) to provision from; a missing folder
     or None provisions nothing. Any boto3 client created inside the block talks to the emulator.
+    ``iam``: enforce IAM (default) or not.
     """
     global _active
     if _active:
@@ -204,7 +258,7 @@ def embedded_aws(
     with mock.patch.dict(os.environ, environment, clear=True), mock_aws():
         _active = True
         try:
-            aws = start(cdk_out, region, endpoint_delay_seconds, delivery, concurrency=concurrency)
+            aws = start(cdk_out, region, endpoint_delay_seconds, delivery, concurrency=concurrency, iam=iam)
             try:
                 yield aws
             finally:

@@ -9,9 +9,12 @@ reads a deployed stack's outputs (``describe_stacks``) finds them as it would af
 Besides the AWS APIs it answers one emulator-only route, ``POST /modelops-api/pipeline-execution-steps``,
 through which a local pipeline run in another process records its steps (``execution_route``).
 
-It accepts only requests signed with the credentials it generates at start (``credentials``; the
-handlers in this process use them too), closes moto's ``/moto-api`` routes and serves no CORS
-(``server_auth``): creating an endpoint runs the model's serving code in this process.
+It accepts only requests signed with the credentials it generates at start (``credentials``, the account
+administrator's) or with role sessions the embedded AWS issued, closes moto's ``/moto-api`` routes and
+serves no CORS (``server_auth``): creating an endpoint runs the model's serving code in this process. IAM is
+enforced on every request (``modelops.local.iam.enforcement``); the handlers run under their functions'
+roles, and ``credentials_file`` (an AWS shared-credentials file, written at start) holds one profile per
+human role, ``data-scientist`` and ``approver``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from typing import Any
 
 from modelops.local import embedded
 from modelops.local.dispatcher import Delivery, DeliveryMode
-from modelops.local.server_auth import ServerCredentials, guarded
+from modelops.local.server_auth import KeyRing, ServerCredentials, guarded
+
+HUMAN_ROLES = ("data-scientist", "approver")
 
 SETTLE_INTERVAL_SECONDS = 0.05
 
@@ -53,6 +58,8 @@ class LocalServer:
         self.on_delivery = on_delivery
         self.concurrency = concurrency
         self.credentials = ServerCredentials.generate()
+        self.keys = KeyRing(self.credentials)
+        self.credentials_file: Path | None = None  # written at start when the templates define humans
         self.aws: embedded.EmbeddedAWS | None = None
         self._server: Any = None
         self._threads: list[threading.Thread] = []
@@ -79,7 +86,7 @@ class LocalServer:
                 "127.0.0.1",
                 self.port,
                 # The emulator-only route through which a local pipeline run records its steps.
-                guarded(wsgi_route(DomainDispatcherApplication(create_backend_app)), self.credentials),
+                guarded(wsgi_route(DomainDispatcherApplication(create_backend_app)), self.keys),
                 threaded=True,
                 request_handler=MotoRequestHandler,
             )
@@ -107,8 +114,12 @@ class LocalServer:
             self.delivery,
             base_environment=base_environment,
             concurrency=self.concurrency,
+            admin_keys={self.credentials.access_key_id: self.credentials.secret_access_key},
         )
         self.aws.endpoint_url = self.endpoint_url
+        if self.aws.iam is not None:
+            self.keys.issued = self.aws.iam.callers.secret_for
+            self.credentials_file = self._write_profiles()
         self._threads = [
             threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True),
             threading.Thread(target=self._settle_forever, name="settle", daemon=True),
@@ -116,6 +127,32 @@ class LocalServer:
         for thread in self._threads:
             thread.start()
         return self.aws
+
+    def _write_profiles(self) -> Path | None:
+        """An AWS shared-credentials file with a profile per human role the templates define, readable by
+        the user only (the keys are as good as the role)."""
+        import tempfile
+
+        assert self.aws is not None and self.aws.iam is not None
+        humans = [r for r in HUMAN_ROLES if r in self.aws.iam.callers.principals.identities]
+        if not humans:
+            return None
+        lines = []
+        for role in humans:
+            keys = self.aws.credentials(role)
+            lines += [
+                f"[{role}]",
+                f"aws_access_key_id = {keys.access_key_id}",
+                f"aws_secret_access_key = {keys.secret_access_key}",
+                f"aws_session_token = {keys.session_token}",
+                f"region = {self.region}",
+                "",
+            ]
+        folder = Path(tempfile.mkdtemp(prefix="modelops-local-"))
+        path = folder / "credentials"
+        path.touch(mode=0o600)
+        path.write_text("\n".join(lines))
+        return path
 
     def stop(self) -> None:
         self._stopping.set()
@@ -125,6 +162,10 @@ class LocalServer:
             thread.join(timeout=5)
         if self.aws is not None:
             embedded.stop(self.aws)
+        if self.credentials_file is not None:
+            import shutil
+
+            shutil.rmtree(self.credentials_file.parent, ignore_errors=True)
         for key, value in self._saved_environment.items():
             if value is None:
                 os.environ.pop(key, None)

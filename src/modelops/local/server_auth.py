@@ -5,7 +5,8 @@ the server can run code as the user who started it. A web page can reach 127.0.0
 it cannot read the credentials the server printed, and (without CORS) cannot read answers either. So:
 
 * every request must carry an AWS Signature Version 4 ``Authorization`` header made with the access key
-  and secret generated at start (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
+  and secret generated at start (the administrator's) or with keys the embedded AWS issued (a role
+  session: the human roles' profiles, the handlers' execution roles, an ``sts:AssumeRole`` it allowed) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
   The signature is recomputed with botocore's own signer from the request as received (method, raw path,
   query, the headers it names as signed, the payload hash) and compared in constant time; a
   ``X-Amz-Date`` more than 15 minutes off is refused, as AWS refuses it ("Signature expired");
@@ -56,12 +57,27 @@ class ServerCredentials:
     def environment(self) -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key}
 
+    def secret_for(self, access_key: str) -> str | None:
+        return self.secret_access_key if access_key == self.access_key_id else None
+
+
+class KeyRing:
+    """The keys the server accepts: its own pair, and those of sessions the embedded AWS issued (looked up
+    once it runs, through ``issued``)."""
+
+    def __init__(self, own: ServerCredentials) -> None:
+        self.own = own
+        self.issued: Callable[[str], str | None] = lambda _key: None
+
+    def secret_for(self, access_key: str) -> str | None:
+        return self.own.secret_for(access_key) or self.issued(access_key)
+
 
 class Refused(Exception):
     """The request is not signed with the server's credentials (the message says why)."""
 
 
-def guarded(app: Callable[..., Any], credentials: ServerCredentials) -> Callable[..., Any]:
+def guarded(app: Callable[..., Any], credentials: ServerCredentials | KeyRing) -> Callable[..., Any]:
     """Wrap the server's WSGI application: closed routes, no CORS, signatures checked on everything else."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -87,8 +103,8 @@ def guarded(app: Callable[..., Any], credentials: ServerCredentials) -> Callable
     return application
 
 
-def check_signature(environ: dict[str, Any], body: bytes, credentials: ServerCredentials) -> None:
-    """Raise Refused unless the request was signed (SigV4, header form) with ``credentials``."""
+def check_signature(environ: dict[str, Any], body: bytes, credentials: ServerCredentials | KeyRing) -> None:
+    """Raise Refused unless the request was signed (SigV4, header form) with keys ``credentials`` holds."""
     match = _AUTHORIZATION.match(str(environ.get("HTTP_AUTHORIZATION", "")))
     if match is None:
         if "X-Amz-Signature=" in str(environ.get("QUERY_STRING", "")):
@@ -96,7 +112,8 @@ def check_signature(environ: dict[str, Any], body: bytes, credentials: ServerCre
         raise Refused(
             "the request is not signed (AWS Signature Version 4); use the credentials `local up` printed"
         )
-    if match["key"] != credentials.access_key_id:
+    secret = credentials.secret_for(match["key"])
+    if secret is None:
         raise Refused(
             f"access key {match['key']} is not this server's; use the credentials `local up` printed"
         )
@@ -121,7 +138,7 @@ def check_signature(environ: dict[str, Any], body: bytes, credentials: ServerCre
     request.context["timestamp"] = timestamp
     signer_class = S3SigV4Auth if match["service"] == "s3" else SigV4Auth
     signer = signer_class(
-        Credentials(credentials.access_key_id, credentials.secret_access_key),
+        Credentials(match["key"], secret),
         match["service"],
         match["region"],
     )

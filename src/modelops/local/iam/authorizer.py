@@ -73,12 +73,16 @@ class Authorizer:
                     request,
                     identity_policies,
                     resource_policy,
-                    resource_policy_required=auth.action.startswith(_AUTHORITATIVE),
+                    # An account-level action (kms:ListKeys on "*") has no key policy: IAM policies decide it.
+                    resource_policy_required=auth.action.startswith(_AUTHORITATIVE) and auth.resource != "*",
                 )
             )
         return Verdict(tuple(decisions))
 
     def _resource_policy(self, action: str, resource: str) -> Policy | None:
         if action == "sts:AssumeRole":
-            return self.principals.by_arn(resource).trust_policy
+            try:
+                return self.principals.by_arn(resource).trust_policy
+            except KeyError:
+                return None  # a role the assembly does not define: no trust policy lets anyone in
         return self.principals.resource_policy(resource)

@@ -94,6 +94,8 @@ def collect(assembly: Assembly) -> Principals:
     for stack_name in assembly.templates:
         stack = assembly.stack(stack_name)
         for logical_id, props in _resources(stack, "AWS::Lambda::Function"):
+            if "Role" not in props:
+                continue  # CloudFormation refuses a function without a role: no identity to run it as
             physical = stack.physical(logical_id)
             functions[physical.ref] = Function(
                 physical.ref,
@@ -195,6 +197,8 @@ def _resource_policies(stack: StackResolver, found: dict[str, Policy]) -> None:
             )
     permissions: dict[str, list[dict[str, Any]]] = {}
     for logical_id, props in _resources(stack, "AWS::Lambda::Permission"):
+        if not {"FunctionName", "Action", "Principal"} <= set(props):
+            continue  # CloudFormation refuses a permission without these: it would grant nothing
         function = str(stack.resolve(props["FunctionName"]))
         if not function.startswith("arn:"):
             function = f"arn:{env.partition}:lambda:{env.region}:{env.account}:function:{function}"

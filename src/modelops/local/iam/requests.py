@@ -23,13 +23,14 @@ from modelops.local.iam import reference
 from modelops.local.iam.cfn import Environment
 from modelops.local.iam.context import Authorization, Call, ContextValue, Target
 from modelops.local.iam.errors import ReferenceMismatch, UnmappedOperation
+from modelops.local.iam.resource_ops import RESOURCES
 from modelops.local.iam.sagemaker_ops import SAGEMAKER
 from modelops.local.iam.service_ops import SERVICES
 
 __all__ = ["Authorization", "Target", "authorizations", "check", "operations"]
 
 
-_OPERATIONS: dict[tuple[str, str], Callable[[Call], None]] = {**SAGEMAKER, **SERVICES}
+_OPERATIONS: dict[tuple[str, str], Callable[[Call], None]] = {**SAGEMAKER, **SERVICES, **RESOURCES}
 
 
 def operations() -> list[tuple[str, str]]:
