@@ -250,6 +250,7 @@ def _verify(
         champion_metric=champion.metric() if champion else None,
         champion_version=champion.version if champion else None,
         tolerance=settings.champion_tolerance,
+        cloudwatch=clients.cloudwatch,
         deadline=deadline,
     )
     if not payloads:

@@ -26,6 +26,7 @@ GROUP_MODULES = (
     "optional_members",
     "unique_names",
     "endpoint_invocations",
+    "metric_percentiles",
     "pipeline_executions",
     "event_patterns",
     "lambda_invocations",
