@@ -51,3 +51,27 @@ def test_invalid_pattern_or_event_is_refused(events: Any, pattern: str, event: s
     with pytest.raises(ClientError) as raised:
         events.test_event_pattern(EventPattern=pattern, Event=event)
     assert raised.value.response["Error"]["Code"] == code
+
+
+def test_an_event_without_resources_is_refused_as_the_reference_makes_it_mandatory(events: Any) -> None:
+    # TestEventPattern (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html):
+    # "the following fields are mandatory: id, account, source, time, region, resources, detail-type".
+    event = json.loads(EXAMPLE)
+    del event["resources"]
+
+    with pytest.raises(ClientError) as raised:
+        events.test_event_pattern(EventPattern='{"source": ["aws.sagemaker"]}', Event=json.dumps(event))
+
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert "resources" in raised.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("pattern", ["[1]", "1", '"aws.sagemaker"', "null", "not json"])
+def test_a_pattern_that_is_not_a_json_object_is_an_invalid_event_pattern_with_http_400(
+    events: Any, pattern: str
+) -> None:
+    with pytest.raises(ClientError) as raised:
+        events.test_event_pattern(EventPattern=pattern, Event=EXAMPLE)
+
+    assert raised.value.response["Error"]["Code"] == "InvalidEventPatternException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

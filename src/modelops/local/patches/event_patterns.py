@@ -39,6 +39,7 @@ def test_event_pattern(pattern: Any, event: Any) -> bool:
                 if value is None
                 else f"Parameter {name} is not valid. Reason: it must be a string."
             )
+    matcher = load_pattern(pattern)  # the pattern first: its error is the one the reference names
     try:
         parsed: Any = json.loads(event)
     except ValueError:
@@ -50,7 +51,7 @@ def test_event_pattern(pattern: Any, event: Any) -> bool:
         raise ValidationException(
             f"Parameter Event is not valid. Reason: missing field(s) {', '.join(missing)}."
         )
-    return bool(load_pattern(pattern).matches_event(cast(Any, parsed)))
+    return bool(matcher.matches_event(cast(Any, parsed)))
 
 
 def load_pattern(pattern: str) -> EventPattern:
