@@ -10,6 +10,16 @@ import pytest
 from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 
+# Endpoints take a while to create and update, as on AWS (minutes there): the handler of a CREATING or
+# UPDATING event finds the endpoint still Creating/Updating, so ordering bugs cannot hide behind an endpoint
+# that is InService at once. Short, so the matrix stays quick; a test may ask for longer (indirect param).
+FAULT_MATRIX_ENDPOINT_DELAY_SECONDS = 0.2
+
+
+@pytest.fixture
+def world_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"endpoint_delay_seconds": FAULT_MATRIX_ENDPOINT_DELAY_SECONDS, **getattr(request, "param", {})}
+
 
 @pytest.mark.parametrize("world_options", [{"delivery": "duplicated"}], indirect=True)
 def test_duplicate_delivery_deploys_and_notifies_once(world: World) -> None:

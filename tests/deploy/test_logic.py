@@ -37,7 +37,7 @@ def _routed(cdk_out: Path, event: dict[str, Any]) -> list[str]:
 
 
 def test_package_event_model_reads_the_documented_example() -> None:
-    change = EventBridgeEvent(_event("aws_doc_model_package_state_change.json"))
+    change = EventBridgeEvent(_event("package_staging_deploying.json"))
     assert package_arn(change).endswith("/versionedmp-p-idy6c3e1fiqj/2")
     detail, life = change.detail, change.detail["ModelLifeCycle"]
     assert (
@@ -51,7 +51,7 @@ def test_package_event_model_reads_the_documented_example() -> None:
 
 
 def test_endpoint_event_model_reads_the_documented_example() -> None:
-    change = EventBridgeEvent(_event("aws_doc_endpoint_state_change.json"))
+    change = EventBridgeEvent(_event("endpoint_in_service.json"))
     assert (endpoint_name(change), change.detail["EndpointStatus"]) == ("MyEndpoint", "IN_SERVICE")
 
 
@@ -107,7 +107,7 @@ EXPECTED_ROUTES = {
     "package_rejected.json": ["notify_rejected"],
     "staging_endpoint_in_service.json": ["verify_staging"],
     "production_endpoint_in_service.json": ["finalize_production"],
-    "aws_doc_model_package_state_change.json": [],  # another group
+    "package_staging_deploying.json": [],  # another group
 }
 
 

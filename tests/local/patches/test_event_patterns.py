@@ -11,7 +11,13 @@ from botocore.exceptions import ClientError
 
 from modelops.local.embedded import EmbeddedAWS
 
-EXAMPLE = (Path(__file__).parents[2] / "events" / "aws_doc_model_package_state_change.json").read_text()
+# AWS's example verbatim, re-serialized with the first of its two "source" keys (tests/events/SOURCES.md).
+EXAMPLE = json.dumps(
+    json.loads(
+        (Path(__file__).parents[2] / "events" / "aws_doc_model_package_state_change.json").read_text(),
+        object_pairs_hook=lambda pairs: dict(reversed(pairs)),
+    )
+)
 
 
 @pytest.fixture
@@ -22,8 +28,8 @@ def events(embedded_aws: EmbeddedAWS) -> Any:
 @pytest.mark.parametrize(
     ("detail", "expected"),
     [
-        ({"ModelApprovalStatus": ["Approved"], "ModelLifeCycle": {"Stage": ["Staging"]}}, True),
-        ({"ModelApprovalStatus": ["Rejected"]}, False),
+        ({"ModelApprovalStatus": ["Rejected"], "ModelPackageVersion": [2]}, True),
+        ({"ModelApprovalStatus": ["Approved"]}, False),
         ({"ModelPackageGroupName": [{"prefix": "versionedmp-"}]}, True),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,14 @@ from tests.local.serving import model_with_config
 GROUP = "fidelity"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 CONTAINER = {"Image": "sklearn", "ModelDataUrl": "s3://b/m.tar.gz"}
+
+
+DELAY = 0.5  # endpoints take this long here (minutes on AWS); tests that need InService fast-forward
+
+
+@pytest.fixture
+def embedded_aws_options() -> dict[str, Any]:
+    return {"endpoint_delay_seconds": DELAY}
 
 
 @pytest.fixture
@@ -272,3 +281,26 @@ def test_every_operation_a_patch_group_names_is_checked_against_its_input_shape(
         )
         is None
     )
+
+
+# --- realistic timing (API_DescribeEndpoint: Creating "CreateEndpoint is executing") ----------------------
+
+
+def test_an_endpoint_with_a_delay_is_creating_when_its_creating_event_is_handled(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    model_with_config(sm, model="m", config="c", container=CONTAINER, role=ROLE)
+    started = time.monotonic()
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+
+    (creating,) = [
+        e for e in embedded_aws.dispatcher.events if e["detail-type"] == "SageMaker Endpoint State Change"
+    ]
+    # What a handler of that event would read now, with its own SageMaker call (which runs due transitions):
+    assert creating["detail"]["EndpointStatus"] == "CREATING"
+    assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Creating"
+
+    embedded_aws.settle()
+
+    assert sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+    assert time.monotonic() - started >= DELAY

@@ -69,8 +69,8 @@ def _validate_life_cycle(life_cycle: dict[str, Any] | None) -> None:
             )
 
 
-def _emit_package_event(backend: Any, package: Any) -> None:
-    detail = events.model_package_detail(package.gen_response_object())
+def _emit_package_event(backend: Any, package: Any, updated_fields: list[str] | None = None) -> None:
+    detail = events.model_package_detail(package.gen_response_object(), updated_fields)
     events.emit(
         events.MODEL_PACKAGE_STATE_CHANGE, backend.account_id, backend.region_name, [package.arn], detail
     )
@@ -174,7 +174,16 @@ def update_model_package(
     if model_life_cycle is not None:
         package.model_life_cycle = model_life_cycle
     package.modifications_done()
-    _emit_package_event(self, package)
+    given = {
+        "ModelApprovalStatus": model_approval_status is not None,
+        "ApprovalDescription": approval_description is not None,
+        "CustomerMetadataProperties": bool(
+            customer_metadata_properties or customer_metadata_properties_to_remove
+        ),
+        "AdditionalInferenceSpecifications": bool(additional_inference_specifications_to_add),
+        "ModelLifeCycle": model_life_cycle is not None,
+    }
+    _emit_package_event(self, package, [name for name, changed in given.items() if changed])
     return str(package.arn)
 
 
