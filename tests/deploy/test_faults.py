@@ -133,7 +133,7 @@ def test_staging_verification_failure_rejects_and_restores_the_last_good_version
     assert "invocation failed" in description or "finite" in description
     # Every sample fails alike: said once, with the count, and the numbers still fit in the description.
     assert re.search(r"failed: (\d+) of \1 samples", description), description
-    assert "max latency none (no sample answered)" in description and "rmse" in description
+    assert "ModelLatency p90 none (no sample answered)" in description and "rmse" in description
     assert world.serves(STAGING) == good
     assert world.endpoint_tag(STAGING) == world.arn(good)
     assert world.state(good) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
