@@ -38,7 +38,7 @@ class Counter:
 
 
 def counted_clients(aws: EmbeddedAWS, counter: Counter) -> Clients:
-    clients = Clients(*(aws.client(s) for s in ("sagemaker", "sagemaker-runtime", "s3", "sns")))
+    clients = Clients(*(aws.client(s) for s in ("sagemaker", "sagemaker-runtime", "s3", "sns", "cloudwatch")))
     for client in (clients.sagemaker, clients.runtime, clients.s3, clients.sns):
         client.meta.events.register("before-call", counter)
     return clients

@@ -64,6 +64,10 @@ class DeployerGrants:
             iam.PolicyStatement(
                 sid="VerifyStaging", actions=["sagemaker:InvokeEndpoint"], resources=[endpoint]
             ),
+            # Verification judges the endpoint's ModelLatency (AWS/SageMaker), which only CloudWatch holds.
+            iam.PolicyStatement(
+                sid="ReadModelLatency", actions=["cloudwatch:GetMetricStatistics"], resources=["*"]
+            ),
             # Champion/challenger: what production serves is the endpoint's tag; read-only on production.
             iam.PolicyStatement(
                 sid="ReadChampion",
@@ -207,7 +211,8 @@ class DeployerGrants:
                 "Resource::*": (
                     "sagemaker:Search has no resource-level permissions (the service authorization reference "
                     "lists no resource type for it); the deployer only reads model package metadata with it, "
-                    "filtered to its own group."
+                    "filtered to its own group. cloudwatch:GetMetricStatistics (staging: the endpoint's "
+                    "ModelLatency) has no resource type either."
                 ),
             }
         if reads_artifacts:

@@ -286,6 +286,11 @@ class Demo:
             self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")
 
 
+# Endpoints take this long to create or update, as on AWS (where it is minutes): the handler of a CREATING
+# event finds the endpoint Creating, as it would there.
+DEMO_ENDPOINT_DELAY_SECONDS = 1.0
+
+
 def _threshold() -> float:
     from modelops.contract.settings import StageSettings
 
@@ -354,7 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # interrupt from a real error, whichever surfaces.
     with interrupts_raised(signal.SIGINT) as received:
         try:
-            with embedded_aws(args.cdk_out) as aws, _lambda_logs_to(args.logs):
+            with (
+                embedded_aws(args.cdk_out, endpoint_delay_seconds=DEMO_ENDPOINT_DELAY_SECONDS) as aws,
+                _lambda_logs_to(args.logs),
+            ):
                 print(f"  deployer Lambda logs go to {args.logs}", flush=True)
                 print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
                 Demo(aws, received=received).run()

@@ -10,6 +10,16 @@ import pytest
 from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, STAGING, World
 
+# Endpoints take a while to create and update, as on AWS (minutes there): the handler of a CREATING or
+# UPDATING event finds the endpoint still Creating/Updating, so ordering bugs cannot hide behind an endpoint
+# that is InService at once. Short, so the matrix stays quick; a test may ask for longer (indirect param).
+FAULT_MATRIX_ENDPOINT_DELAY_SECONDS = 0.2
+
+
+@pytest.fixture
+def world_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"endpoint_delay_seconds": FAULT_MATRIX_ENDPOINT_DELAY_SECONDS, **getattr(request, "param", {})}
+
 
 @pytest.mark.parametrize("world_options", [{"delivery": "duplicated"}], indirect=True)
 def test_duplicate_delivery_deploys_and_notifies_once(world: World) -> None:
@@ -123,7 +133,7 @@ def test_staging_verification_failure_rejects_and_restores_the_last_good_version
     assert "invocation failed" in description or "finite" in description
     # Every sample fails alike: said once, with the count, and the numbers still fit in the description.
     assert re.search(r"failed: (\d+) of \1 samples", description), description
-    assert "max latency none (no sample answered)" in description and "rmse" in description
+    assert "ModelLatency p90 none (no sample answered)" in description and "rmse" in description
     assert world.serves(STAGING) == good
     assert world.endpoint_tag(STAGING) == world.arn(good)
     assert world.state(good) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)

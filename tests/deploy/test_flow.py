@@ -14,7 +14,7 @@ def test_approved_version_is_deployed_to_staging_verified_and_awaits_promotion(w
     assert world.state(version) == (lc.APPROVED, lc.STAGE_STAGING, lc.STATUS_PASSED)
     assert world.serves(STAGING) == version
     assert world.endpoint_tag(STAGING) == world.arn(version)
-    assert "passed" in world.description(version) and "max latency" in world.description(version)
+    assert "passed" in world.description(version) and "ModelLatency p90" in world.description(version)
     (passed,) = world.events_of("staging-passed")
     assert passed["version"] == version and passed["metrics"]["rmse"] == "55.0"
     assert passed["details"]["samples"] > 0

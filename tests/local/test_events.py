@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,32 @@ EVENTS = Path(__file__).parents[1] / "events"
 GROUP = "test-group"
 
 
+def first_of_each_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # The model package example names "source" twice (the second as a pattern's list); the EventBridge events
+    # reference makes it a string: the first one is the event's (tests/events/SOURCES.md).
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        found.setdefault(key, value)
+    return found
+
+
 def documented(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / f"aws_doc_{name}.json").read_text())
+    """AWS's example, verbatim (tests/events/SOURCES.md), duplicate keys read as their first occurrence."""
+    event: dict[str, Any] = json.loads(
+        (EVENTS / f"aws_doc_{name}.json").read_text(), object_pairs_hook=first_of_each_key
+    )
     return event
+
+
+ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def test_the_examples_are_the_page_verbatim_with_their_contradictions() -> None:
+    raw = (EVENTS / "aws_doc_model_package_state_change.json").read_text()
+    assert raw.count('"source"') == 2  # as published; not tidied
+    assert json.loads(raw)["source"] == ["aws.sagemaker"]  # a plain reader would take the pattern's list
+    assert documented("model_package_state_change")["source"] == "aws.sagemaker"
+    assert documented("endpoint_state_change")["time"] == "1583831889050"  # epoch ms, against the reference
 
 
 def assert_same_shape(actual: Any, example: Any, path: str = "") -> None:
@@ -90,6 +114,19 @@ def test_model_package_update_emits_the_documented_state_change_event(
     example = documented("model_package_state_change")
     assert_same_shape(updated, example)
     assert set(updated) == set(example)
+    # Times as the example writes them: ISO 8601 to the second in the envelope and in the detail.
+    for stamp in (
+        updated["time"],
+        example["time"],
+        updated["detail"]["CreationTime"],
+        updated["detail"]["LastModifiedTime"],
+        example["detail"]["CreationTime"],
+    ):
+        assert ISO_SECONDS.match(stamp), stamp
+    # The example has no UpdatedModelPackageFields; SageMaker names the members an update changed.
+    assert updated["detail"]["UpdatedModelPackageFields"] == ["ModelApprovalStatus", "ModelLifeCycle"]
+    assert "UpdatedModelPackageFields" not in created["detail"]
+    assert set(example["detail"]) <= set(updated["detail"])
     assert (updated["source"], updated["detail-type"]) == (
         "aws.sagemaker",
         "SageMaker Model Package State Change",
@@ -133,6 +170,10 @@ def test_endpoint_status_changes_emit_the_documented_state_change_event(
     creating, in_service = embedded_aws.dispatcher.events
     example = documented("endpoint_state_change")
     assert_same_shape(in_service, example)
+    # Detail times are epoch milliseconds, as in the example; the envelope's time follows the EventBridge
+    # reference (ISO 8601), not the example's epoch milliseconds.
+    assert isinstance(in_service["detail"]["CreationTime"], int | float)
+    assert ISO_SECONDS.match(in_service["time"])
     assert set(in_service["detail"]) == set(example["detail"])
     assert in_service["resources"] == [arn]
     assert (creating["detail"]["EndpointStatus"], in_service["detail"]["EndpointStatus"]) == (

@@ -26,6 +26,7 @@ class Clients:
     runtime: Any  # sagemaker-runtime, to invoke the staging endpoint
     s3: Any
     sns: Any
+    cloudwatch: Any  # ModelLatency of the staging endpoint, which verification judges
 
 
 def default_clients() -> Clients:
@@ -48,4 +49,5 @@ def _cached(region: str | None, endpoint_url: str | None, access_key_id: str | N
         runtime=session.client("sagemaker-runtime", config=_RUNTIME_CONFIG),
         s3=session.client("s3", config=_CONFIG),
         sns=session.client("sns", config=_CONFIG),
+        cloudwatch=session.client("cloudwatch", config=_CONFIG),
     )

@@ -256,6 +256,7 @@ def _verify(
         champion_metric=champion.measured_metric() if champion else None,
         champion_version=champion.version if champion else None,
         tolerance=settings.champion_tolerance,
+        cloudwatch=clients.cloudwatch,
         deadline=deadline,
         metric_judged=package.registered_by_pipeline,
     )

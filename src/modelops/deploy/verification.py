@@ -1,4 +1,9 @@
-"""Check a staging endpoint: sample requests, well-formed predictions, latency, champion/challenger."""
+"""Check a staging endpoint: sample requests, well-formed predictions, latency, champion/challenger.
+
+Latency is the model's: the percentile of SageMaker's ModelLatency over at least ``model_latency.MIN_SAMPLES``
+invocations (the samples, cycled), read from CloudWatch (``model_latency``), never the wall clock around the
+calls, which counts the network, the service and a busy machine too.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, EndpointConnectionError
 
+from modelops.deploy import model_latency
 from modelops.deploy.deadline import DEFAULT_SECONDS, Deadline
 from modelops.deploy.errors import DeployError
 
@@ -49,12 +55,14 @@ class Verdict:
     problems: tuple[str, ...]
     samples: int
     answered: int
-    max_latency_ms: float
+    model_latency_ms: float  # the ModelLatency percentile below, over latency_samples invocations
     latency_budget_ms: int
     candidate_metric: float | None
     champion_metric: float | None
     champion_version: int | None
     tolerance: float
+    latency_percentile: str = model_latency.PERCENTILE
+    latency_samples: int = 0
     # False when a person registered the version: its metric is their claim, shown but never compared.
     metric_judged: bool = True
     claimed_metric: float | None = None
@@ -62,8 +70,15 @@ class Verdict:
     def summary(self) -> str:
         head = "passed" if self.passed else "failed: " + "; ".join(self.problems)
         # With no answer there is no latency to report; "0 ms" would read as a fast endpoint.
-        latency = f"{self.max_latency_ms:.0f} ms" if self.answered else "none (no sample answered)"
-        numbers = f"{self.samples} samples, max latency {latency} (budget {self.latency_budget_ms} ms)"
+        latency = (
+            f"{self.model_latency_ms:.0f} ms over {self.latency_samples} invocations"
+            if self.latency_samples
+            else "none (no sample answered)"
+        )
+        numbers = (
+            f"{self.samples} samples, ModelLatency {self.latency_percentile} {latency} "
+            f"(budget {self.latency_budget_ms} ms)"
+        )
         if not self.metric_judged:
             numbers += (
                 f"; rmse {_fmt(self.claimed_metric)} as registered by a person, not compared (the gate "
@@ -84,7 +99,9 @@ class Verdict:
             "problems": list(self.problems),
             "samples": self.samples,
             "answered": self.answered,
-            "max_latency_ms": round(self.max_latency_ms, 1),
+            "model_latency_ms": round(self.model_latency_ms, 1),
+            "latency_percentile": self.latency_percentile,
+            "latency_samples": self.latency_samples,
             "latency_budget_ms": self.latency_budget_ms,
             "candidate_rmse": self.candidate_metric,
             "champion_rmse": self.champion_metric,
@@ -134,17 +151,21 @@ def verify(
     champion_metric: float | None,
     champion_version: int | None,
     tolerance: float,
+    cloudwatch: Any,
     deadline: Deadline | None = None,
     metric_judged: bool = True,
 ) -> Verdict:
     """Invoke every sample within ``deadline``; transient errors are retried, never counted as findings.
 
-    Raises ``VerificationIncompleteError`` when the time runs out before every sample was answered or
-    refused by the model itself: a busy service is not evidence against the version.
+    Then, while the answers are good, invoke the samples again until ``model_latency.MIN_SAMPLES`` were
+    answered, and judge the ModelLatency percentile CloudWatch (``cloudwatch``) holds for them. Raises
+    ``VerificationIncompleteError`` when the time runs out before every sample was answered or refused by
+    the model itself, or before the metric was published: a busy service is not evidence against the version.
     """
     deadline = deadline or Deadline.after(DEFAULT_SECONDS)
     problems: list[str] = []
-    latencies: list[float] = []
+    answered = 0
+    variants: set[str] = set()
     if payloads:
         # One untimed request first: a fresh endpoint (serverless above all) loads the model on its first
         # invocation, and the budget is about serving latency, not that one-off start. Its failure, if
@@ -154,30 +175,46 @@ def verify(
     # The same defect usually breaks every sample alike: group samples by problem so the description
     # (capped at 1024 characters by SageMaker) says it once and keeps room for the numbers.
     failed_samples: dict[str, list[int]] = {}
+    started = model_latency.now()
     for index, body in enumerate(payloads):
         try:
-            answer, latency_ms = _invoke_patiently(runtime, endpoint_name, body, deadline)
+            answer, variant = _invoke_patiently(runtime, endpoint_name, body, deadline)
         except (ClientError, BotoCoreError) as error:  # the model's own failure is a verification finding
             failed_samples.setdefault(f"invocation failed: {_error_text(error)}", []).append(index)
             continue
-        latencies.append(latency_ms)
+        answered += 1
+        variants.add(variant)
         problem = prediction_problem(answer)
         if problem:
             failed_samples.setdefault(problem, []).append(index)
     for problem, indexes in failed_samples.items():
         which = ", ".join(map(str, indexes))
         problems.append(f"{len(indexes)} of {len(payloads)} samples ({which}): {problem}")
-    worst = max(latencies, default=0.0)
-    if worst > latency_budget_ms:
-        problems.append(f"max latency {worst:.0f} ms exceeds the {latency_budget_ms} ms budget")
+    latency: model_latency.ModelLatency | None = None
+    if answered and not failed_samples and len(variants) == 1:
+        # Only a version whose answers are good is timed: a broken one has failed already.
+        invocations = _invoke_until(runtime, endpoint_name, payloads, answered, deadline)
+        window = model_latency.Window(
+            endpoint_name, variants.pop(), started, model_latency.now(), invocations
+        )
+        try:
+            latency = model_latency.measured(cloudwatch, window, deadline)
+        except model_latency.LatencyUnavailableError as error:
+            raise VerificationIncompleteError(str(error)) from error
+        if latency.milliseconds > latency_budget_ms:
+            problems.append(
+                f"ModelLatency {latency.percentile} {latency.milliseconds:.0f} ms over {latency.samples} "
+                f"invocations exceeds the {latency_budget_ms} ms budget"
+            )
     if metric_judged:
         problems.extend(champion_problems(candidate_metric, champion_metric, champion_version, tolerance))
     return Verdict(
         passed=not problems,
         problems=tuple(problems[:5]),
         samples=len(payloads),
-        answered=len(latencies),
-        max_latency_ms=worst,
+        answered=answered,
+        model_latency_ms=latency.milliseconds if latency else 0.0,
+        latency_samples=latency.samples if latency else 0,
         latency_budget_ms=latency_budget_ms,
         candidate_metric=candidate_metric,
         champion_metric=champion_metric,
@@ -205,19 +242,28 @@ def is_transient(error: Exception) -> bool:
     return code != "ModelError" and (status == 429 or status >= 500)
 
 
-def _invoke_patiently(
-    runtime: Any, endpoint_name: str, body: bytes, deadline: Deadline
-) -> tuple[bytes, float]:
-    """The answer and its latency; transient errors retried with jittered backoff while time is left."""
+def _invoke_until(
+    runtime: Any, endpoint_name: str, payloads: list[bytes], answered: int, deadline: Deadline
+) -> int:
+    """Invoke the samples in turn until ``MIN_SAMPLES`` were answered in all; returns how many were."""
+    index = 0
+    while answered < model_latency.MIN_SAMPLES:
+        _invoke_patiently(runtime, endpoint_name, payloads[index % len(payloads)], deadline)
+        answered += 1
+        index += 1
+    return answered
+
+
+def _invoke_patiently(runtime: Any, endpoint_name: str, body: bytes, deadline: Deadline) -> tuple[bytes, str]:
+    """The answer and the variant that gave it; transient errors retried with jittered backoff."""
     retries = 0
     while True:
         if not deadline.allows():
             raise VerificationIncompleteError(
                 f"verification of {endpoint_name} ran out of time ({retries} transient errors retried)"
             )
-        started = time.perf_counter()
         try:
-            answer = _invoke(runtime, endpoint_name, body)
+            return _invoke(runtime, endpoint_name, body)
         except (ClientError, BotoCoreError) as error:
             if not is_transient(error):
                 raise
@@ -229,8 +275,6 @@ def _invoke_patiently(
                     f"({retries} transient errors)"
                 ) from error
             time.sleep(pause)
-            continue
-        return answer, (time.perf_counter() - started) * 1000.0
 
 
 def _error_text(error: Exception) -> str:
@@ -242,11 +286,11 @@ def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _invoke(runtime: Any, endpoint_name: str, body: bytes) -> bytes:
+def _invoke(runtime: Any, endpoint_name: str, body: bytes) -> tuple[bytes, str]:
     response = runtime.invoke_endpoint(
         EndpointName=endpoint_name, Body=body, ContentType=_CONTENT_TYPE, Accept=_CONTENT_TYPE
     )
-    return bytes(response["Body"].read())
+    return bytes(response["Body"].read()), str(response.get("InvokedProductionVariant", ""))
 
 
 def prediction_problem(answer: bytes) -> str | None:

@@ -6,9 +6,15 @@ call :func:`emit` on every model package create/update and every endpoint status
 the matching rules on moto's default event bus (SQS, SNS, CloudWatch Logs: what the emulator can hold) and hands
 it to the listeners (the dispatcher, which plays the Lambda targets).
 
-Detail fields follow the documented examples (``tests/events/aws_doc_*.json``): a model package event carries
-what DescribeModelPackage returns, timestamps as epoch milliseconds; an endpoint event carries the endpoint's
-name, ARN, config, variants, tags as a map and the status in EventBridge's upper-snake spelling (``IN_SERVICE``).
+Detail fields follow the documented examples (``tests/events/aws_doc_*.json``, copied verbatim from the
+developer guide page "Events that Amazon SageMaker sends to Amazon EventBridge"; ``tests/events/SOURCES.md``):
+a model package event carries what DescribeModelPackage returns, timestamps as ISO 8601 strings as its
+example writes them ("2021-02-24T17:00:14Z"), and, when UpdateModelPackage caused it,
+``UpdatedModelPackageFields`` (the request members the update changed; the example predates the field); an
+endpoint event carries the endpoint's name, ARN, config, variants, tags as a map, the status in
+EventBridge's upper-snake spelling (``IN_SERVICE``) and timestamps as epoch milliseconds, as its example does.
+The envelope's ``time`` is ISO 8601 as the EventBridge events reference has it (the endpoint example's epoch
+milliseconds disagree with that reference).
 """
 
 from __future__ import annotations
@@ -85,9 +91,23 @@ def status_name(status: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", status).upper()
 
 
-def model_package_detail(response: dict[str, Any]) -> dict[str, Any]:
-    """The detail of a "SageMaker Model Package State Change" from a DescribeModelPackage response."""
-    return {key: epoch_millis(value) for key, value in response.items() if value is not None}
+def iso_seconds(value: Any) -> Any:
+    """Timestamps in a model package event's detail: ISO 8601 to the second, UTC, as the example writes them."""
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def model_package_detail(response: dict[str, Any], updated_fields: list[str] | None = None) -> dict[str, Any]:
+    """The detail of a "SageMaker Model Package State Change" from a DescribeModelPackage response.
+
+    ``updated_fields``: the UpdateModelPackage members that changed, as ``UpdatedModelPackageFields``.
+    """
+    detail = {key: iso_seconds(value) for key, value in response.items() if value is not None}
+    if updated_fields is not None:
+        detail["UpdatedModelPackageFields"] = list(updated_fields)
+    return detail
 
 
 def endpoint_detail(response: dict[str, Any], tags: list[dict[str, str]] | None) -> dict[str, Any]:

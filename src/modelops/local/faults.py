@@ -34,8 +34,8 @@ class Faults:
     def fail_next_endpoint_change(
         self, reason: str = DEFAULT_FAILURE_REASON, endpoint_name: str | None = None
     ) -> None:
-        """The next CreateEndpoint (ends ``Failed``) or UpdateEndpoint (passes ``RollingBack``, then ends
-        ``InService`` on the previous config with ``FailureReason`` set) fails. ``endpoint_name`` restricts the
+        """The next CreateEndpoint (ends ``Failed``) or UpdateEndpoint (ends ``InService`` on the
+        previous config with ``FailureReason`` set) fails. ``endpoint_name`` restricts the
         fault to one endpoint."""
         with LOCK:
             self._endpoint_failures.append((endpoint_name, reason))

@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,13 +61,22 @@ class ServingCodeError(InferenceError):
 
 
 @dataclass(frozen=True)
-class _Loaded:
+class Loaded:
     module: ModuleType
     model: Any
 
 
 _lock = threading.Lock()
-_loaded: dict[str, _Loaded] = {}
+_loaded: dict[str, Loaded] = {}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's answer and the serving code's own time for it (what SageMaker's ModelLatency counts)."""
+
+    body: bytes
+    content_type: str
+    model_latency_us: int
 
 
 def run_inference(
@@ -78,25 +88,62 @@ def run_inference(
     s3_client: Any = None,
 ) -> tuple[bytes, str]:
     """Answer one request with the serving code inside ``model_data_url``; returns (body, content type)."""
+    answer = serve(model_data_url, environment, body, content_type, accept, s3_client)
+    return answer.body, answer.content_type
+
+
+def serve(
+    model_data_url: str,
+    environment: dict[str, str] | None,
+    body: bytes,
+    content_type: str,
+    accept: str | None,
+    s3_client: Any = None,
+    loaded: Loaded | None = None,
+) -> Answer:
+    """Answer one request, timing the serving code alone (input_fn, predict_fn, output_fn).
+
+    SageMaker's ModelLatency is "the interval of time taken by a model to respond as viewed from SageMaker"
+    (the container's inference and the local hop to it); here the container is these three calls, so the
+    emulator's own work (request parsing, resolving the endpoint, the cache lookup) is outside the interval.
+
+    ``loaded``: what the endpoint loaded before it went InService (``preload``). SageMaker's instances
+    download the artifact once and serve that copy, so such an invocation asks S3 nothing (a HeadObject per
+    invocation, through moto, was most of the emulator's own cost); without it the artifact is looked up.
+    """
     env = environment or {}
-    loaded = _load(model_data_url, env, s3_client or _s3())
+    loaded = loaded or _load(model_data_url, env, s3_client)
     wanted = accept or "application/json"
+    started = time.perf_counter()
     data = _call(loaded.module, "input_fn", body, content_type)
     prediction = _call(loaded.module, "predict_fn", data, loaded.model)
     result = _call(loaded.module, "output_fn", prediction, wanted)
+    model_latency_us = round((time.perf_counter() - started) * 1_000_000)
     payload, answered_type = result if isinstance(result, tuple) else (result, wanted)
     if isinstance(payload, str):
         payload = payload.encode("utf-8")
     if not isinstance(payload, (bytes, bytearray)):
         raise ServingCodeError(f"output_fn returned {type(payload).__name__}; it must return str or bytes")
-    return bytes(payload), str(answered_type)
+    return Answer(bytes(payload), str(answered_type), model_latency_us)
 
 
-def preload(model_data_url: str, environment: Mapping[str, str]) -> None:
+def preload(model_data_url: str, environment: Mapping[str, str]) -> Loaded:
     """Download and unpack the artifact, import its serving code and run ``model_fn`` now, into the cache
     ``run_inference`` answers from. Raises what ``run_inference`` would: a failed load is not cached, so
     every later invocation tries again and fails for the same, real reason."""
-    _load(model_data_url, dict(environment), _s3())
+    return _load(model_data_url, dict(environment), None)
+
+
+def serving_key(model_data_url: str, env: Mapping[str, str]) -> tuple[str, str, str]:
+    """What identifies one loaded model of an endpoint: the artifact and the program it runs."""
+    return (model_data_url, *_program(env))
+
+
+def _program(env: Mapping[str, str]) -> tuple[str, str]:
+    """(SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_PROGRAM) with the container's defaults."""
+    return env.get("SAGEMAKER_SUBMIT_DIRECTORY", f"{CONTAINER_MODEL_DIR}/code"), env.get(
+        "SAGEMAKER_PROGRAM", "inference.py"
+    )
 
 
 def _call(module: ModuleType, name: str, *args: Any) -> Any:
@@ -106,15 +153,15 @@ def _call(module: ModuleType, name: str, *args: Any) -> Any:
         raise ServingCodeError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 
-def _load(model_data_url: str, env: dict[str, str], s3_client: Any) -> _Loaded:
+def _load(model_data_url: str, env: dict[str, str], s3_client: Any) -> Loaded:
     bucket, key = _parse_s3(model_data_url)
+    s3_client = s3_client or _s3()
     try:
         etag = s3_client.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
     except ClientError as error:
         code = error.response["Error"].get("Code", "")
         raise ModelArtifactError(f"model artifact {model_data_url} cannot be read ({code})") from None
-    program = env.get("SAGEMAKER_PROGRAM", "inference.py")
-    submit_dir = env.get("SAGEMAKER_SUBMIT_DIRECTORY", f"{CONTAINER_MODEL_DIR}/code")
+    submit_dir, program = _program(env)
     cache_key = hashlib.sha256(f"{model_data_url}\0{etag}\0{submit_dir}\0{program}".encode()).hexdigest()[:24]
     with _lock:
         if cache_key not in _loaded:
@@ -125,7 +172,7 @@ def _load(model_data_url: str, env: dict[str, str], s3_client: Any) -> _Loaded:
                 model = module.model_fn(str(model_dir))
             except Exception as error:  # foreign code, see _call
                 raise ServingCodeError(f"model_fn failed: {type(error).__name__}: {error}") from error
-            _loaded[cache_key] = _Loaded(module=module, model=model)
+            _loaded[cache_key] = Loaded(module=module, model=model)
         return _loaded[cache_key]
 
 

@@ -4,7 +4,8 @@ Resolution follows what SageMaker hosts: endpoint -> its current endpoint config
 is in progress) -> production variant -> model -> primary container, which is either ``ModelDataUrl`` +
 ``Environment`` or a ``ModelPackageName`` whose ``InferenceSpecification.Containers[0]`` names the artifact.
 The model runs through ``modelops.local.inference.run_inference`` (the local serving code, imported lazily:
-it pulls in scikit-learn). A model that raises answers ``ModelError`` (HTTP 424) as SageMaker does.
+it pulls in scikit-learn). A model that raises answers ``ModelError`` (HTTP 424) as SageMaker does. Each
+answered invocation publishes its ``ModelLatency`` (the serving code's own time) to CloudWatch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from moto.core.exceptions import ServiceException
 
 _log = logging.getLogger(__name__)
 _SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack")
+MODEL_LATENCY_NAMESPACE = "AWS/SageMaker"
+MODEL_LATENCY_METRIC = "ModelLatency"
 
 
 class RuntimeValidationError(ServiceException):
@@ -68,10 +71,11 @@ def invoke(
     container = model.primary_container or (model.containers[0] if model.containers else {})
     model_data_url, environment = _resolve_container(backend, container)
 
-    from modelops.local.inference import run_inference
+    from modelops.local.inference import serve, serving_key
 
+    loaded = _loaded_models(endpoint).get(serving_key(model_data_url, environment))
     try:
-        out_body, out_type = run_inference(model_data_url, environment, body, content_type, accept)
+        answer = serve(model_data_url, environment, body, content_type, accept, loaded=loaded)
     except Exception as exc:  # any failure of the model code is the model's error, as in SageMaker
         log_stream = (
             f"arn:aws:logs:{backend.region_name}:{backend.account_id}:log-group:/aws/sagemaker/Endpoints/"
@@ -83,7 +87,32 @@ def invoke(
             original_message=str(exc),
             log_stream_arn=log_stream,
         ) from exc
-    return out_body, out_type, str(variant["VariantName"])
+    record_model_latency(backend, endpoint_name, str(variant["VariantName"]), answer.model_latency_us)
+    return answer.body, answer.content_type, str(variant["VariantName"])
+
+
+def record_model_latency(backend: Any, endpoint_name: str, variant_name: str, microseconds: int) -> None:
+    """Publish the invocation's ModelLatency as SageMaker does: ``AWS/SageMaker``, per endpoint and variant.
+
+    "Invocation metrics for endpoints" (developer guide, "Amazon SageMaker AI metrics in Amazon CloudWatch"):
+    ModelLatency, in microseconds, dimensions EndpointName and VariantName. Kept in moto's CloudWatch as the
+    service's own metric (AWS refuses a PutMetricData to an ``AWS/`` namespace), so GetMetricStatistics reads it.
+    """
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+    from moto.core.utils import utcnow
+
+    datum = MetricDatum(
+        namespace=MODEL_LATENCY_NAMESPACE,
+        name=MODEL_LATENCY_METRIC,
+        value=float(microseconds),
+        dimensions=[
+            {"Name": "EndpointName", "Value": endpoint_name},
+            {"Name": "VariantName", "Value": variant_name},
+        ],
+        timestamp=utcnow(),
+        unit="Microseconds",
+    )
+    cloudwatch_backends[backend.account_id][backend.region_name].metric_data.append(datum)
 
 
 def warm(backend: Any, endpoint_name: str) -> None:
@@ -110,10 +139,10 @@ def warm(backend: Any, endpoint_name: str) -> None:
     if not model_data_url:
         return
 
-    from modelops.local.inference import InferenceError, preload
+    from modelops.local.inference import InferenceError, preload, serving_key
 
     try:
-        preload(model_data_url, environment)
+        loaded = preload(model_data_url, environment)
     except InferenceError as error:
         _log.warning(
             "endpoint %s: model %s failed to load (%s); its invocations will answer ModelError",
@@ -123,6 +152,15 @@ def warm(backend: Any, endpoint_name: str) -> None:
         )
     except Exception:  # not the version's fault (S3 unreachable, an emulator bug): say so with the trace
         _log.exception("endpoint %s: preloading %s failed unexpectedly", endpoint_name, model_data_url)
+    else:
+        _loaded_models(endpoint)[serving_key(model_data_url, environment)] = loaded
+
+
+def _loaded_models(endpoint: Any) -> dict[tuple[str, str, str], Any]:
+    """The models this endpoint's instances hold: loaded as it went InService, kept with the endpoint (moto's
+    reset forgets them with it), served without asking S3 again."""
+    models: dict[tuple[str, str, str], Any] = endpoint.__dict__.setdefault("loaded_models", {})
+    return models
 
 
 def _pick_variant(variants: list[dict[str, Any]], target: str | None) -> dict[str, Any] | None:

@@ -224,7 +224,9 @@ class _Provisioner:
             props.get("PipelineDescription", ""),
             props["RoleArn"],
             props.get("Tags") or [],
-            props.get("ParallelismConfiguration") or {},
+            # None when the template sets none: DescribePipeline then leaves the optional member out, where
+            # {} broke its required MaxParallelExecutionSteps (API_DescribePipeline, ParallelismConfiguration).
+            props.get("ParallelismConfiguration"),
         )
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:

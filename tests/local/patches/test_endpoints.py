@@ -178,9 +178,13 @@ def test_fault_switch_makes_the_next_create_end_failed(sm: Any, embedded_aws: Em
     assert status(sm, "f") == "InService"
 
 
-def test_failed_update_rolls_back_to_the_old_config_with_a_failure_reason(
+def test_failed_update_ends_in_service_on_the_old_config_with_a_failure_reason(
     sm: Any, embedded_aws: EmbeddedAWS
 ) -> None:
+    # DescribeEndpoint (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html):
+    # FailureReason is set "if the status of the endpoint is Failed, or the status is InService but update
+    # operation fails"; RollingBack "only applies to an endpoint that has autoscaling enabled" whose weights or
+    # capacities change, so a failed UpdateEndpoint never shows it.
     sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
     embedded_aws.clock.fast_forward()
     embedded_aws.faults.fail_next_endpoint_change(reason="alarm errors fired", endpoint_name="e")
@@ -196,7 +200,8 @@ def test_failed_update_rolls_back_to_the_old_config_with_a_failure_reason(
         for e in embedded_aws.dispatcher.events
         if e["detail-type"] == "SageMaker Endpoint State Change"
     ]
-    assert statuses == ["CREATING", "IN_SERVICE", "UPDATING", "ROLLING_BACK", "IN_SERVICE"]
+    assert statuses == ["CREATING", "IN_SERVICE", "UPDATING", "IN_SERVICE"]
+    assert "PendingDeploymentSummary" not in described
 
 
 def test_throttle_switch_fails_the_next_calls_of_one_operation_only(

@@ -11,7 +11,13 @@ from botocore.exceptions import ClientError
 
 from modelops.local.embedded import EmbeddedAWS
 
-EXAMPLE = (Path(__file__).parents[2] / "events" / "aws_doc_model_package_state_change.json").read_text()
+# AWS's example verbatim, re-serialized with the first of its two "source" keys (tests/events/SOURCES.md).
+EXAMPLE = json.dumps(
+    json.loads(
+        (Path(__file__).parents[2] / "events" / "aws_doc_model_package_state_change.json").read_text(),
+        object_pairs_hook=lambda pairs: dict(reversed(pairs)),
+    )
+)
 
 
 @pytest.fixture
@@ -22,8 +28,8 @@ def events(embedded_aws: EmbeddedAWS) -> Any:
 @pytest.mark.parametrize(
     ("detail", "expected"),
     [
-        ({"ModelApprovalStatus": ["Approved"], "ModelLifeCycle": {"Stage": ["Staging"]}}, True),
-        ({"ModelApprovalStatus": ["Rejected"]}, False),
+        ({"ModelApprovalStatus": ["Rejected"], "ModelPackageVersion": [2]}, True),
+        ({"ModelApprovalStatus": ["Approved"]}, False),
         ({"ModelPackageGroupName": [{"prefix": "versionedmp-"}]}, True),
     ],
 )
@@ -51,3 +57,27 @@ def test_invalid_pattern_or_event_is_refused(events: Any, pattern: str, event: s
     with pytest.raises(ClientError) as raised:
         events.test_event_pattern(EventPattern=pattern, Event=event)
     assert raised.value.response["Error"]["Code"] == code
+
+
+def test_an_event_without_resources_is_refused_as_the_reference_makes_it_mandatory(events: Any) -> None:
+    # TestEventPattern (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html):
+    # "the following fields are mandatory: id, account, source, time, region, resources, detail-type".
+    event = json.loads(EXAMPLE)
+    del event["resources"]
+
+    with pytest.raises(ClientError) as raised:
+        events.test_event_pattern(EventPattern='{"source": ["aws.sagemaker"]}', Event=json.dumps(event))
+
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert "resources" in raised.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("pattern", ["[1]", "1", '"aws.sagemaker"', "null", "not json"])
+def test_a_pattern_that_is_not_a_json_object_is_an_invalid_event_pattern_with_http_400(
+    events: Any, pattern: str
+) -> None:
+    with pytest.raises(ClientError) as raised:
+        events.test_event_pattern(EventPattern=pattern, Event=EXAMPLE)
+
+    assert raised.value.response["Error"]["Code"] == "InvalidEventPatternException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

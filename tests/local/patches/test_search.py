@@ -144,7 +144,7 @@ def test_max_results_of_one_hundred_is_accepted(sm: Any) -> None:
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        ({"MaxResults": 0}, "greater than or equal to 1"),
+        ({"MaxResults": 0}, "Member must have value greater than or equal to 1"),
         ({"MaxResults": 101}, "less than or equal to 100"),
         ({"SortOrder": "Sideways"}, "enum value set"),
         ({"NextToken": "not-a-token"}, "Invalid NextToken"),

@@ -18,15 +18,19 @@ __all__ = ["GROUP_MODULES", "Patch", "PatchError", "PatchGroup", "PatchRegistry"
 # BaseResponse.call_action, and a throttled call is answered before any endpoint transition runs.
 GROUP_MODULES = (
     "model_packages",
+    "model_package_groups",
     "model_package_group_policies",
     "tags",
     "search",
     "endpoints",
+    "optional_members",
     "unique_names",
     "endpoint_invocations",
+    "metric_percentiles",
     "pipeline_executions",
     "event_patterns",
     "lambda_invocations",
+    "request_shapes",
     "clock",
     "faults",
 )

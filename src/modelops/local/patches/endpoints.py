@@ -8,8 +8,10 @@ the status to InService", serving the old configuration meanwhile; ``DeploymentC
 honoured; a name already in use is refused. Every status emits "SageMaker Endpoint State Change" (developer
 guide, "Events that Amazon SageMaker sends to Amazon EventBridge").
 
-A failed update passes through ``RollingBack`` before ``InService`` on the old configuration with
-``FailureReason`` set. The reference reserves ``RollingBack`` for autoscaling updates; issue 14 tracks it.
+A failed update goes from ``Updating`` straight back to ``InService`` on the old configuration with
+``FailureReason`` set (DescribeEndpoint: FailureReason is given "if the status of the endpoint is Failed, or
+the status is InService but update operation fails"). It does not pass through ``RollingBack``: the reference
+reserves that status for endpoints with autoscaling whose UpdateEndpointWeightsAndCapacities fails.
 
 moto 5.2.5 makes an endpoint ``InService`` at once, overwrites an endpoint of the same name, has no
 ``UpdateEndpoint`` and emits no events. Transitions are scheduled on the embedded AWS's clock
@@ -18,10 +20,11 @@ moto 5.2.5 makes an endpoint ``InService`` at once, overwrites an endpoint of th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
@@ -39,7 +42,9 @@ _RETAINABLE = {
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    # moto keeps every SageMaker time naive in UTC and compares them (ListEndpoints' time filters): an aware
+    # time here made those comparisons raise (HTTP 500). The event details convert naive times as UTC.
+    return utcnow()
 
 
 def _emit(backend: Any, endpoint: Any) -> None:
@@ -118,9 +123,10 @@ def update_endpoint(
         if not _still_there(self, endpoint):
             return
         if failure:
+            # Still serving the old config, as it did while Updating; the new one never took traffic.
             endpoint.failure_reason = failure
-            _set_status(self, endpoint, "RollingBack")
-            CLOCK.schedule(rolled_back)
+            endpoint.pending_deployment_summary = None
+            _set_status(self, endpoint, "InService")
             return
         endpoint.endpoint_config_name = endpoint_config_name
         invoke.warm(self, endpoint_name)
@@ -132,11 +138,6 @@ def update_endpoint(
             previous_deployment_config if retain_deployment_config else None
         )
         _set_status(self, endpoint, "InService")
-
-    def rolled_back() -> None:
-        if _still_there(self, endpoint):
-            endpoint.pending_deployment_summary = None
-            _set_status(self, endpoint, "InService")
 
     CLOCK.schedule(finish)
     return str(endpoint.arn)

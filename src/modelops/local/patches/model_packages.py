@@ -7,9 +7,17 @@ the fields the call carries and merges ``CustomerMetadataProperties`` (minus
 ``CustomerMetadataPropertiesToRemove``); every create and update emits "SageMaker Model Package State Change"
 (developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge").
 
+A version number is never handed out twice: the developer guide ("Model Registry Models, Model Versions, and
+Model Groups") says the version "starts at 1 and is incremented with each new model package added to a Model
+Group", so after deleting v1 of v1..v2 the next is v3, and a deleted version stays deleted (DescribeModelPackage
+of its ARN is a ValidationException). A versioned package's ``ModelPackageName`` (required in
+DescribeModelPackage's output) is its group's name; the reference says only "the name of the model package".
+
 moto 5.2.5 accepts ``ModelLifeCycle`` but never stores or returns it, replaces ``CustomerMetadataProperties``
 and ``ApprovalDescription`` with whatever the update carries (wiping them when absent), has no
-``DeleteModelPackage`` and emits no events.
+``DeleteModelPackage``, emits no events, leaves ``ModelPackageName`` out of a versioned package's answer and
+numbers a new version from the count of the group's packages (after a deletion, the ARN of a live version:
+moto then replaced that version with the new package).
 """
 
 from __future__ import annotations
@@ -61,8 +69,8 @@ def _validate_life_cycle(life_cycle: dict[str, Any] | None) -> None:
             )
 
 
-def _emit_package_event(backend: Any, package: Any) -> None:
-    detail = events.model_package_detail(package.gen_response_object())
+def _emit_package_event(backend: Any, package: Any, updated_fields: list[str] | None = None) -> None:
+    detail = events.model_package_detail(package.gen_response_object(), updated_fields)
     events.emit(
         events.MODEL_PACKAGE_STATE_CHANGE, backend.account_id, backend.region_name, [package.arn], detail
     )
@@ -80,10 +88,45 @@ def find_package(backend: Any, name_or_arn: str) -> Any:
 def package_response(original: Any, self: Any) -> dict[str, Any]:
     """DescribeModelPackage (and every Search record of a package): moto's answer plus ModelLifeCycle."""
     response: dict[str, Any] = original(self)
+    response.setdefault("ModelPackageName", self.model_package_name)  # the group's name when versioned
     life_cycle = getattr(self, "model_life_cycle", None)
     if life_cycle:
         response["ModelLifeCycle"] = life_cycle
     return response
+
+
+def _next_version(backend: Any, group: Any) -> int:
+    """One more than any version the group has ever had, deleted ones included."""
+    live = [
+        p.model_package_version or 0
+        for p in backend.model_packages.values()
+        if p.model_package_group_name == group.model_package_group_name
+    ]
+    # Kept on the group object, so moto's reset() and a deleted group's end forget it with the group.
+    group.latest_version = max([getattr(group, "latest_version", 0), *live]) + 1
+    return int(group.latest_version)
+
+
+def create_model_package(original: Any, self: Any, **kwargs: Any) -> str:
+    """CreateModelPackage: a versioned package takes the group's next never-used version number."""
+    group = self.model_package_groups.get(kwargs.get("model_package_group_name") or "")
+    if group is None or kwargs.get("model_package_name"):
+        return str(original(self, **kwargs))  # moto's own refusals (both names, neither, no such group)
+    fields = {key: value for key, value in kwargs.items() if key != "model_package_name"}
+    package = ModelPackage(
+        model_package_name=group.model_package_group_name,
+        model_package_version=_next_version(self, group),
+        approval_description=None,
+        region_name=self.region_name,
+        account_id=self.account_id,
+        model_package_type="Versioned",
+        **fields,
+    )
+    # moto's bookkeeping, as its own create does: the group name resolves to the newest version.
+    self.model_package_name_mapping[package.model_package_name] = package.arn
+    self.model_package_name_mapping[package.arn] = package.arn
+    self.model_packages[package.arn] = package
+    return str(package.arn)
 
 
 def create_model_package_with_life_cycle(
@@ -131,7 +174,16 @@ def update_model_package(
     if model_life_cycle is not None:
         package.model_life_cycle = model_life_cycle
     package.modifications_done()
-    _emit_package_event(self, package)
+    given = {
+        "ModelApprovalStatus": model_approval_status is not None,
+        "ApprovalDescription": approval_description is not None,
+        "CustomerMetadataProperties": bool(
+            customer_metadata_properties or customer_metadata_properties_to_remove
+        ),
+        "AdditionalInferenceSpecifications": bool(additional_inference_specifications_to_add),
+        "ModelLifeCycle": model_life_cycle is not None,
+    }
+    _emit_package_event(self, package, [name for name, changed in given.items() if changed])
     return str(package.arn)
 
 
@@ -172,7 +224,7 @@ def _delete_model_package_response(self: Any) -> EmptyResult:
 GROUP = PatchGroup(
     name="model_packages",
     behaviour="model package versions store and return ModelLifeCycle, updates merge, packages can be "
-    "deleted, every create/update emits SageMaker Model Package State Change",
+    "deleted, a version number is never reused, every create/update emits SageMaker Model Package State Change",
     operations=("CreateModelPackage", "UpdateModelPackage", "DescribeModelPackage", "DeleteModelPackage"),
     references=(
         "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html",
@@ -181,8 +233,10 @@ GROUP = PatchGroup(
         "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackage.html",
         "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelLifeCycle.html",
         "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html",
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-models.html",
     ),
     build=lambda: [
+        Patch(SageMakerModelBackend, "create_model_package", create_model_package, wraps=True),
         Patch(ModelPackage, "gen_response_object", package_response, wraps=True),
         Patch(SageMakerModelBackend, "update_model_package", update_model_package),
         Patch(SageMakerModelBackend, "delete_model_package", delete_model_package),

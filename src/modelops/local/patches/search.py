@@ -3,7 +3,9 @@
 Search (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Search.html): ``SortBy`` names a resource
 property (default ``LastModifiedTime``), ``SortOrder`` is ``Ascending`` or ``Descending`` (default
 ``Descending``), ``MaxResults`` is 1..100, and a response holds a ``NextToken`` while more results match, to be
-passed back with the same ``SearchExpression`` and sort parameters. moto 5.2.5 answers every match in one
+passed back with the same ``SearchExpression`` and sort parameters; ``TotalHits`` counts every match. The
+reference documents no default for ``MaxResults``: ``paging.SEARCH_DEFAULT_MAX_RESULTS`` is the one guess,
+and the project's own callers always pass the value. moto 5.2.5 answers every match in one
 page, unsorted, and reads only the ``Filters`` of an expression; ``search_expressions`` evaluates the rest
 (``SubExpressions``, ``Operator: Or``, ``NestedFilters``, ``In``, ``ModelLifeCycle.*``), and moto's paginator
 pages the sorted matches (``paging``).
@@ -78,7 +80,11 @@ def search(
             max_results=limit,
             next_token=next_token,
         )
-    response: dict[str, Any] = {"Results": [hit.record for hit in page]}
+    # TotalHits (API_Search, API_TotalHits): every match, not the page; the count here is exact, so EqualTo.
+    response: dict[str, Any] = {
+        "Results": [hit.record for hit in page],
+        "TotalHits": {"Value": len(hits), "Relation": "EqualTo"},
+    }
     if token:
         response["NextToken"] = token
     return response
