@@ -109,7 +109,8 @@ def test_the_runs_code_commit_and_dataset_digest_are_recorded(world: MlflowWorld
     x, y = diabetes
     with mlflow.start_run() as run:
         mlflow.set_tag("mlflow.source.git.commit", "0123456789abcdef0123456789abcdef01234567")
-        dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]x.assign(target=y), name="diabetes", targets="target")
+        data = x.assign(target=y)
+        dataset = mlflow.data.from_pandas(data, name="diabetes", targets="target")  # type: ignore[attr-defined]
         mlflow.log_input(dataset, context="training")
         mlflow.log_metric("rmse", 52.5)
         mlflow.sklearn.log_model(
