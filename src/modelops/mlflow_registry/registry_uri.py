@@ -1,4 +1,5 @@
-"""The registry URI that selects this store: ``modelops://<group>[,<group>...][?artifact_bucket=<bucket>]``.
+"""The registry URI that selects this store: ``modelops://<group>[,<group>...][?artifact_bucket=<bucket>]``
+(``&read_only=true`` for the MLflow server's own pages).
 
 MLflow picks a model-registry store by the scheme of the registry URI (``mlflow.set_registry_uri`` or
 ``MLFLOW_REGISTRY_URI``; the store plugins register under the ``mlflow.model_registry_store`` entry point).
@@ -39,6 +40,7 @@ class RegistryTarget:
 
     groups: tuple[str, ...]
     artifact_bucket: str | None
+    read_only: bool = False  # the MLflow server's store: it reads the registry for its UI, never writes
 
     def check_name(self, name: str) -> str:
         """``name`` if it is one of the governed groups; a one-line refusal otherwise."""
@@ -66,14 +68,15 @@ def parse_registry_uri(uri: str) -> RegistryTarget:
         if not _GROUP_NAME.match(group):
             raise RegistryUriError(f"{uri!r} names group {group!r}: {GROUP_NAME_RULE}")
     query = parse_qs(parsed.query)
-    unknown = set(query) - {"artifact_bucket"}
+    unknown = set(query) - {"artifact_bucket", "read_only"}
     if unknown:
         raise RegistryUriError(
-            f"{uri!r}: unknown parameter {', '.join(sorted(unknown))}; only artifact_bucket"
+            f"{uri!r}: unknown parameter {', '.join(sorted(unknown))}; only artifact_bucket and read_only"
         )
     given = query.get("artifact_bucket") or []
     bucket = (given[0] if given else None) or os.environ.get(names.ENV_ARTIFACT_BUCKET) or None
-    return RegistryTarget(groups=groups, artifact_bucket=bucket)
+    read_only = (query.get("read_only") or ["false"])[0].lower() == "true"
+    return RegistryTarget(groups=groups, artifact_bucket=bucket, read_only=read_only)
 
 
 def registry_uri(groups: tuple[str, ...] | list[str], artifact_bucket: str | None = None) -> str:

@@ -47,6 +47,16 @@ class SageMakerRegistryStore(AbstractStore):
         # A fresh session per store call reads the caller's credentials as they are now.
         return boto3.session.Session().client("sagemaker")
 
+    def _writer(self, name: str) -> ModelRegistry:
+        if self.target.read_only:
+            refuse(
+                "this MLflow server only reads the registry: register and set aliases from your own process "
+                "with MLFLOW_REGISTRY_URI=modelops://<group> (modelops local up prints it), under your own "
+                "AWS identity",
+                "PERMISSION_DENIED",
+            )
+        return self._registry(name)
+
     def _registry(self, name: str) -> ModelRegistry:
         with as_mlflow_errors():
             return ModelRegistry(self._sagemaker(), self.target.check_name(name))
@@ -68,6 +78,7 @@ class SageMakerRegistryStore(AbstractStore):
     ) -> Any:
         """The group exists already (the registry stack made it): a first registration finds it, a second
         hears RESOURCE_ALREADY_EXISTS, which MLflow's log_model expects before it creates a version."""
+        self._writer(name)
         versions = self._versions(name)
         if versions:
             refuse(
@@ -141,7 +152,7 @@ class SageMakerRegistryStore(AbstractStore):
     ) -> Any:
         from mlflow.tracking import MlflowClient
 
-        registry = self._registry(name)
+        registry = self._writer(name)
         with as_mlflow_errors():
             import boto3
 
@@ -246,7 +257,7 @@ class SageMakerRegistryStore(AbstractStore):
         )
 
     def set_registered_model_alias(self, name: str, alias: str, version: Any) -> None:
-        registry = self._registry(name)
+        registry = self._writer(name)
         number = _number(version)
         key = alias.lower()
         with as_mlflow_errors():
