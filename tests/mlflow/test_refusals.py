@@ -4,6 +4,7 @@ can call answers (MLflow's abstract store would silently return None for one lef
 from __future__ import annotations
 
 import inspect
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -165,3 +166,20 @@ def test_searches_answer_from_sagemaker(world: MlflowWorld, diabetes: Any) -> No
     logged = mlflow.get_logged_model(first.model_id)
     assert client.get_model_version_download_uri(GROUP, "1") == logged.artifact_location
     assert logged.artifact_location.startswith(f"s3://{BUCKET}/")
+
+
+def test_with_the_tracking_server_down_registration_fails_clearly_and_sagemaker_is_untouched(
+    world: MlflowWorld, diabetes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = log_forest(None, diabetes)  # logged while the server was up
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    with socket.socket() as probe:  # a port nothing listens on: the tracking server is down
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    client = mlflow.MlflowClient(tracking_uri=down, registry_uri=world.registry_uri)
+    with pytest.raises(MlflowException) as refused:
+        client.create_model_version(GROUP, f"models:/{info.model_id}", model_id=info.model_id)
+    assert _one_line(refused).startswith(f"the tracking server cannot resolve 'models:/{info.model_id}'")
+    assert _versions(world, GROUP) == [] and _objects(world, "pipelines/") == []
+    # SageMaker's side is unaffected: the registry answers as before.
+    assert world.sagemaker.describe_model_package_group(ModelPackageGroupName=GROUP)["ModelPackageGroupName"]
