@@ -153,11 +153,12 @@ def up(
         f"AWS_SECRET_ACCESS_KEY={server.credentials.secret_access_key}"
     )
     click.echo("  unset AWS_SESSION_TOKEN AWS_PROFILE")
-    tracking = None if no_mlflow else _start_mlflow(server, aws, mlflow_port)
-    click.echo("\nCtrl-C stops it.")
+    tracking = None
     try:
-        # A supervisor's SIGTERM stops it as cleanly as Ctrl-C.
+        # A supervisor's SIGTERM stops it as cleanly as Ctrl-C, also while MLflow is starting.
         with interrupts_raised(signal.SIGINT, signal.SIGTERM):
+            tracking = None if no_mlflow else _start_mlflow(server, aws, mlflow_port)
+            click.echo("\nCtrl-C stops it.")
             threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("stopping")

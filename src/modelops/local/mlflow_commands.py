@@ -33,7 +33,9 @@ def start_tracking_server(server: Any, aws: Any, port: int) -> MlflowTrackingSer
     try:
         tracking.start()
     except MlflowServerError as error:
-        raise click.ClickException(str(error)) from None
+        # The emulator stays useful without MLflow: say why, keep serving.
+        click.echo(f"\nMLflow: {error}; the embedded AWS runs without a tracking server", err=True)
+        return None
     click.echo(
         f"\nMLflow tracking server (UI) on {tracking.tracking_uri}, artifacts in s3://{bucket}/mlflow:"
     )

@@ -91,7 +91,11 @@ class MlflowTrackingServer:
             # Its own process group: Ctrl-C reaches `local up`, which stops the server and its workers in order.
             start_new_session=True,
         )
-        self._wait_healthy()
+        try:
+            self._wait_healthy()
+        except BaseException:  # an interrupt while it starts must not leave it running
+            self.stop()
+            raise
 
     def _check_port(self) -> None:
         # Checked before starting: the health check would otherwise find whatever already answers there.
