@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from modelops import cli_mlflow
 from modelops.cli_group import F, MainGroup, handled
 from modelops.contract import lifecycle, names
 
@@ -136,8 +137,9 @@ def versions(
 
 
 @main.command()
-@click.option("--image", required=True, help="Serving container image URI.")
-@click.option("--model-data-url", required=True, help="s3:// URI of model.tar.gz.")
+@click.option("--image", help="Serving container image URI (a model outside MLflow).")
+@click.option("--model-data-url", help="s3:// URI of model.tar.gz (a model outside MLflow).")
+@cli_mlflow.run_options
 @click.option("--code-commit", help="Commit the model was trained from.")
 @click.option("--data-version", help="Version of the training data (e.g. its sha256).")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME=N", help="An evaluation metric (repeat).")
@@ -147,8 +149,8 @@ def versions(
 @_registry_options
 @handled
 def register(
-    image: str,
-    model_data_url: str,
+    image: str | None,
+    model_data_url: str | None,
     code_commit: str | None,
     data_version: str | None,
     metrics: tuple[str, ...],
@@ -158,8 +160,13 @@ def register(
     group: str,
     region: str | None,
     as_json: bool,
+    **run: Any,
 ) -> None:
-    """Register a new version, pending approval (the same request as the pipeline's Register step)."""
+    """Register a new version, pending approval (the same request as the pipeline's Register step), from a
+    model archive or from an MLflow run (--experiment NAME --best METRIC [--max], or --run RUN_ID)."""
+    if cli_mlflow.registered_run(run, image, model_data_url, group, region, as_json):
+        return
+    assert image is not None and model_data_url is not None
     version = _registry(group, region).register_version(
         image=image,
         model_data_url=model_data_url,

@@ -10,11 +10,15 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from modelops.interrupts import interrupts_raised
 from modelops.local.dispatcher import DELIVERY_MODES, Delivery
+
+if TYPE_CHECKING:
+    from modelops.local.mlflow_server import MlflowTrackingServer
 
 local = click.Group("local", help="Run the whole lifecycle with no AWS account: the embedded AWS.")
 
@@ -37,14 +41,26 @@ def _by_type(lines: list[str]) -> list[str]:
     return [f"{n:3d} {kind}" + (f": {why}" if why else "") for (kind, why), n in sorted(counts.items())]
 
 
+# The emulator's default port: 5000 is MLflow's default, which the tracking server beside it takes.
+DEFAULT_PORT = 5001
+
+
 @local.command("up")
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=5000,
+    default=DEFAULT_PORT,
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
 )
+@click.option(
+    "--mlflow-port",
+    type=click.IntRange(1, 65535),
+    default=5000,
+    show_default=True,
+    help="Port of the MLflow tracking server on 127.0.0.1.",
+)
+@click.option("--no-mlflow", is_flag=True, help="Do not start the MLflow tracking server.")
 @click.option(
     "--cdk-out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -83,8 +99,10 @@ def up(
     delivery: str,
     concurrency: int,
     verbose: bool,
+    mlflow_port: int,
+    no_mlflow: bool,
 ) -> None:
-    """Serve the embedded AWS on 127.0.0.1 in the foreground until Ctrl-C."""
+    """Serve the embedded AWS (and an MLflow tracking server) on 127.0.0.1 in the foreground until Ctrl-C."""
     from modelops.local.server import LocalServer, ServerError
 
     if not cdk_out.is_dir():
@@ -141,15 +159,26 @@ def up(
             "IAM is enforced: the keys above are the account administrator's; act as a human role with "
             "--profile data-scientist / --profile approver (AWS CLI) or boto3.Session(profile_name=...)."
         )
-    click.echo("\nCtrl-C stops it.")
+    tracking = None
     try:
-        # A supervisor's SIGTERM stops it as cleanly as Ctrl-C.
+        # A supervisor's SIGTERM stops it as cleanly as Ctrl-C, also while MLflow is starting.
         with interrupts_raised(signal.SIGINT, signal.SIGTERM):
+            tracking = None if no_mlflow else _start_mlflow(server, aws, mlflow_port)
+            click.echo("\nCtrl-C stops it.")
             threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if tracking is not None:
+            tracking.stop()
         server.stop()
+
+
+def _start_mlflow(server: object, aws: object, port: int) -> MlflowTrackingServer | None:
+    """The MLflow tracking server beside the emulator (``modelops.local.mlflow_commands``); None if skipped."""
+    from modelops.local.mlflow_commands import start_tracking_server
+
+    return start_tracking_server(server, aws, port)
 
 
 @local.command("patches")

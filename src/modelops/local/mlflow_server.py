@@ -1,0 +1,151 @@
+"""A real MLflow tracking server beside the embedded AWS (``modelops local up``).
+
+The pinned ``mlflow server`` in a child process, on 127.0.0.1:5000 (MLflow's default, the address the
+issue's example hard-codes): runs in SQLite in a temporary folder, artifacts in the embedded S3 artifact
+bucket (``s3://<bucket>/mlflow``; ``--no-serve-artifacts``, so clients write them with their own
+credentials). Its state lives and dies with the embedded AWS's: the folder is made at start and removed at
+stop, so MLflow never remembers a run whose model versions the emulator has forgotten.
+
+Its registry pages are backed by modelops' store (``modelops.mlflow_registry``) in read-only mode: the
+server shows the SageMaker versions and their aliases, and refuses any registry write, so a client that
+registers through the server instead of its own ``modelops://`` registry URI is told so rather than
+writing with the server's identity.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+DEFAULT_PORT: Final = 5000
+START_TIMEOUT_S: Final = 120.0
+ARTIFACT_PREFIX: Final = "mlflow"
+
+
+class MlflowServerError(RuntimeError):
+    """The tracking server could not start (port taken, mlflow missing, not healthy in time)."""
+
+
+class MlflowTrackingServer:
+    """``start()`` then ``stop()``; ``tracking_uri`` is what clients export as MLFLOW_TRACKING_URI."""
+
+    def __init__(
+        self,
+        *,
+        artifact_bucket: str,
+        registry_uri: str,
+        environment: Mapping[str, str],
+        port: int = DEFAULT_PORT,
+        workers: int = 1,
+    ) -> None:
+        self.artifact_bucket, self.registry_uri, self.port = artifact_bucket, registry_uri, port
+        self.environment = dict(environment)
+        self.workers = workers
+        self._state: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        self._check_port()
+        self._state = Path(tempfile.mkdtemp(prefix="modelops-mlflow-"))
+        read_only = f"{self.registry_uri}{'&' if '?' in self.registry_uri else '?'}read_only=true"
+        command = [
+            sys.executable, "-m", "mlflow", "server",
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+            "--backend-store-uri", f"sqlite:///{self._state / 'mlflow.db'}",
+            "--default-artifact-root", f"s3://{self.artifact_bucket}/{ARTIFACT_PREFIX}",
+            "--no-serve-artifacts",
+            "--registry-store-uri", read_only,
+        ]  # fmt: skip
+        log = (self._state / "server.log").open("wb")
+        self._process = subprocess.Popen(
+            command,
+            env={
+                **os.environ,
+                **self.environment,
+                "MLFLOW_REGISTRY_URI": read_only,
+                # MLflow 3's job runner starts seven huey consumers for GenAI jobs this workflow never runs.
+                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own process group: Ctrl-C reaches `local up`, which stops the server and its workers in order.
+            start_new_session=True,
+        )
+        try:
+            self._wait_healthy()
+        except BaseException:  # an interrupt while it starts must not leave it running
+            self.stop()
+            raise
+
+    def _check_port(self) -> None:
+        # Checked before starting: the health check would otherwise find whatever already answers there.
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError as error:
+                raise MlflowServerError(
+                    f"cannot start MLflow on 127.0.0.1:{self.port}: {error.strerror} (another MLflow server? "
+                    "pass --mlflow-port, or --no-mlflow)"
+                ) from None
+
+    def _wait_healthy(self) -> None:
+        assert self._process is not None and self._state is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                tail = (self._state / "server.log").read_text(errors="replace").strip().splitlines()[-1:]
+                self.stop()
+                raise MlflowServerError(
+                    f"mlflow server exited ({self._process.returncode}) on 127.0.0.1:{self.port}: "
+                    f"{tail[0] if tail else 'no output'}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.tracking_uri}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise MlflowServerError(
+            f"mlflow server not healthy on {self.tracking_uri} after {START_TIMEOUT_S:.0f} s"
+        )
+
+    def stop(self) -> None:
+        if self._process is not None:
+            # The group this object started (the server and the workers it forks), by its id: a worker
+            # orphaned by stopping only the parent would keep the port and the state folder.
+            self._signal_group(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self._process.wait(timeout=5)
+        if self._state is not None:
+            shutil.rmtree(self._state, ignore_errors=True)
+            self._state = None
+
+    def _signal_group(self, signum: int) -> None:
+        assert self._process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signum)
