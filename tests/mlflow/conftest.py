@@ -18,6 +18,14 @@ PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "skops==0.16.0"]
 SKOPS_TRUSTED = ["sklearn.tree._tree.Tree"]  # MLflow 3's own requirement for a forest (README)
 
 
+def forget_s3_clients() -> None:
+    """MLflow caches its boto3 S3 clients process-wide (keyed without AWS_ENDPOINT_URL): one made for an
+    earlier test's emulator would reach another, or real AWS."""
+    from mlflow.store.artifact.s3_artifact_repo import _cached_get_s3_client
+
+    _cached_get_s3_client.cache_clear()
+
+
 @dataclass
 class MlflowWorld:
     aws: Any
@@ -56,6 +64,7 @@ def world(
 
     from modelops.mlflow_registry import registry_uri
 
+    forget_s3_clients()
     sagemaker = embedded_aws.client("sagemaker")
     s3 = embedded_aws.client("s3")
     for group in (GROUP, OTHER_GROUP):
@@ -78,6 +87,9 @@ def world(
             mlflow.end_run()
         mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+        # MLflow keeps the active experiment process-wide and has no public reset; the next test's
+        # tracking store does not have this one.
+        mlflow.tracking.fluent._active_experiment_id = None
 
 
 def log_forest(

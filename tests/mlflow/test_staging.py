@@ -17,7 +17,7 @@ from modelops.contract import lifecycle as lc
 from modelops.mlflow_registry import registry_uri
 from modelops.registry import ModelRegistry
 from tests.deploy.app import synth_to
-from tests.mlflow.conftest import GROUP, log_forest
+from tests.mlflow.conftest import GROUP, forget_s3_clients, log_forest
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,7 @@ def embedded_aws_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def deployed(
     embedded_aws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tracking_db_template: Path
 ) -> Iterator[tuple[Any, ModelRegistry]]:
+    forget_s3_clients()
     bucket = embedded_aws.output("ArtifactBucketName")
     shutil.copyfile(tracking_db_template, tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_LOG_UV_FILES", "false")
@@ -43,6 +44,7 @@ def deployed(
     finally:
         mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+        mlflow.tracking.fluent._active_experiment_id = None  # process-wide in MLflow (conftest.world)
 
 
 def test_an_mlflow_version_is_staged_with_its_input_example_promoted_and_served(

@@ -19,7 +19,7 @@ import pytest
 from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer
 from modelops.local.server import LocalServer
 from modelops.mlflow_registry import registry_uri
-from tests.mlflow.conftest import BUCKET, GROUP, PIP_REQUIREMENTS, SKOPS_TRUSTED
+from tests.mlflow.conftest import BUCKET, GROUP, PIP_REQUIREMENTS, SKOPS_TRUSTED, forget_s3_clients
 
 
 def _free_port() -> int:
@@ -40,6 +40,7 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LocalServer, MlflowTrackingServer]]:
     for name in [k for k in os.environ if k.startswith(("AWS_ENDPOINT_URL", "MLFLOW_"))]:
         monkeypatch.delenv(name)
+    forget_s3_clients()
     monkeypatch.setenv("MLFLOW_LOG_UV_FILES", "false")
     aws = LocalServer(None, port=0)
     aws.start()
@@ -74,6 +75,7 @@ def test_the_servers_registry_pages_show_the_sagemaker_version_production_serves
     from sklearn.ensemble import RandomForestRegressor
 
     x, y = diabetes
+    mlflow.set_experiment("house-prices")  # created on this server, under its default artifact root
     with mlflow.start_run(run_name="My RandomForest Run") as run:
         mlflow.log_metric("rmse", 0.15)
         mlflow.sklearn.log_model(
