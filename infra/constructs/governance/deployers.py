@@ -18,6 +18,7 @@ from infra.constructs.governance.keys import (
     STATUS,
     TO_REMOVE,
     absent,
+    current_metadata,
     merge,
     metadata,
     present,
@@ -110,6 +111,28 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                     }
                 },
                 writes_only((lc.META_REJECTION_NOTIFIED,)),
+            ),
+        ),
+        # An approver who set Production before verification ended (the production deployer refused it:
+        # Production/Failed, or not yet: Production/Approved) still gets the verdict recorded. Only on a
+        # version with no staging verdict: one that passed staging is never taken back from production.
+        _record(
+            "RecordVerdictOverPrematurePromotion",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: staging,
+                        STATUS: [lc.STATUS_PASSED, lc.STATUS_FAILED],
+                        CURRENT_STAGE: lc.STAGE_PRODUCTION,
+                        CURRENT_STATUS: [lc.STATUS_APPROVED, lc.STATUS_FAILED],
+                    },
+                    "StringEqualsIfExists": {APPROVAL: lc.REJECTED},
+                },
+                {"Null": {current_metadata(lc.META_STAGING_VERIFICATION): "true"}},
+                writes_only(
+                    (lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT, lc.META_REJECTION_NOTIFIED)
+                ),
             ),
         ),
         _clear_owed_notices(packages),
