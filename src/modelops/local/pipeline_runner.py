@@ -251,9 +251,12 @@ def _upload_artifacts(target: _Target, root: Path) -> dict[str, str]:
     }
     uris = {}
     for name, (key, path) in files.items():
-        # As SageMaker uploads a job's outputs: unconditionally, under the execution role (which the bucket
-        # policy's write-once Deny spares for that reason; governance.artifacts).
-        target.s3.put_object(Bucket=target.bucket, Key=f"{target.prefix}/{key}", Body=path.read_bytes())
+        # Written once, with If-None-Match (S3 answers 412 when the key exists): the local run writes with
+        # the caller's keys, whom the bucket policy's write-once Deny binds. (SageMaker itself uploads a
+        # job's outputs unconditionally, as the pipeline's role, which that Deny spares: governance.artifacts.)
+        target.s3.put_object(
+            Bucket=target.bucket, Key=f"{target.prefix}/{key}", Body=path.read_bytes(), IfNoneMatch="*"
+        )
         uris[name] = f"s3://{target.bucket}/{target.prefix}/{key}"
     return uris
 
