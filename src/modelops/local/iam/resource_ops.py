@@ -107,7 +107,6 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("s3", "HeadBucket"): _bucket("s3:ListBucket"),
     ("s3", "GetBucketVersioning"): _bucket("s3:GetBucketVersioning"),
     ("s3", "PutBucketVersioning"): _bucket("s3:PutBucketVersioning"),
-    ("s3", "ListObjectVersions"): _bucket("s3:ListBucketVersions"),
     ("s3", "ListBuckets"): _anywhere("s3:ListAllMyBuckets"),
     ("s3", "CopyObject"): _copy_object,
     ("s3", "DeleteObjects"): _delete_objects,
@@ -133,6 +132,8 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("lambda", "GetFunction"): _named("lambda:GetFunction", "lambda", "function", "FunctionName", ":"),
     ("cloudformation", "DescribeStacks"): _stack,
     ("events", "TestEventPattern"): _anywhere("events:TestEventPattern"),
+    # GetMetricStatistics has no resource type (service authorization reference, Amazon CloudWatch).
+    ("cloudwatch", "GetMetricStatistics"): _anywhere("cloudwatch:GetMetricStatistics"),
     ("events", "PutRule"): _named("events:PutRule", "events", "rule", "Name"),
     ("events", "PutTargets"): _named("events:PutTargets", "events", "rule", "Rule"),
     ("sagemaker", "CreateModelPackageGroup"): _sagemaker(
