@@ -49,6 +49,8 @@ def test_reordered_approvals_leave_the_newest_on_staging_and_refuse_the_older(wo
     assert kinds == ["staging-passed", "staging-refused"]
 
 
+# No endpoint delay: the point is the second approval landing while the first is deployed, unverified.
+@pytest.mark.parametrize("world_options", [{"endpoint_delay_seconds": 0.0}], indirect=True)
 def test_approval_landing_before_verification_supersedes_the_version_being_verified(world: World) -> None:
     first, second = world.register(rmse=56.0), world.register(rmse=55.0)
     world.approve(first)

@@ -70,7 +70,7 @@ def test_an_mlflow_version_is_staged_with_its_input_example_promoted_and_served(
     assert mlflow.pyfunc.load_model(f"models:/{GROUP}@production").predict(diabetes[0].head(1)).shape == (1,)
 
 
-def test_a_challenger_worse_on_the_logged_metric_fails_staging_and_never_answers_to_staging(
+def test_a_logged_metric_is_the_data_scientist_s_claim_shown_but_never_compared(
     deployed: tuple[Any, ModelRegistry], diabetes: Any
 ) -> None:
     aws, registry = deployed
@@ -80,11 +80,13 @@ def test_a_challenger_worse_on_the_logged_metric_fails_staging_and_never_answers
     aws.settle(timeout=120)
     client.set_registered_model_alias(GROUP, "production", "1")
     aws.settle(timeout=120)
-    log_forest(GROUP, diabetes, rmse=60.0)  # 20% worse than production's 50.0; the tolerance is 5%
+    # 20% worse than production's 50.0 (the tolerance is 5%), but both are metrics a person logged: the
+    # champion gate compares only metrics a pipeline execution measured (issue 12), so it says so instead.
+    log_forest(GROUP, diabetes, rmse=60.0)
     client.set_registered_model_alias(GROUP, "staging", "2")
     aws.settle(timeout=120)
     challenger = registry.get_version(2)
-    assert (challenger.approval_status, challenger.stage_status) == (lc.REJECTED, lc.STATUS_FAILED)
-    assert "rmse" in (challenger.approval_description or "") + (challenger.stage_description or "")
-    assert client.get_model_version(GROUP, "2").aliases == []
+    assert (challenger.approval_status, challenger.stage_status) == (lc.APPROVED, lc.STATUS_PASSED)
+    assert "as registered by a person, not compared" in (challenger.stage_description or "")
+    assert client.get_model_version(GROUP, "2").aliases == ["staging"]
     assert client.get_model_version_by_alias(GROUP, "production").version == "1"

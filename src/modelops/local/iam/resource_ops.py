@@ -145,6 +145,9 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("sagemaker", "GetModelPackageGroupPolicy"): _sagemaker(
         "sagemaker:GetModelPackageGroupPolicy", "model-package-group", "ModelPackageGroupName"
     ),
+    ("sagemaker", "DeleteModelPackageGroup"): _sagemaker(
+        "sagemaker:DeleteModelPackageGroup", "model-package-group", "ModelPackageGroupName"
+    ),
     ("sagemaker", "DeleteModelPackageGroupPolicy"): _sagemaker(
         "sagemaker:DeleteModelPackageGroupPolicy", "model-package-group", "ModelPackageGroupName"
     ),
