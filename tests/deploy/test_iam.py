@@ -152,7 +152,5 @@ def test_who_may_record_which_approval_and_stage(
 
 
 def test_an_operation_with_no_known_authorization_is_refused_not_passed(world: World) -> None:
-    refusal = _as(
-        world, "deploy_staging", "sagemaker", "DeleteModelPackageGroup", {"ModelPackageGroupName": "g"}
-    )
-    assert refusal is not None and "no IAM mapping for sagemaker:DeleteModelPackageGroup" in refusal
+    refusal = _as(world, "deploy_staging", "sagemaker", "DeleteExperiment", {"ExperimentName": "e"})
+    assert refusal is not None and "no IAM mapping for sagemaker:DeleteExperiment" in refusal

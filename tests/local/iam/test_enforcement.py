@@ -103,10 +103,10 @@ def test_keys_the_embedded_aws_never_issued_are_refused(aws: EmbeddedAWS) -> Non
 
 def test_an_unmapped_operation_is_refused_even_to_the_administrator(aws: EmbeddedAWS) -> None:
     admin = aws.client("sagemaker")
-    error = _refusal(lambda: admin.delete_model_package_group(ModelPackageGroupName="anything"))
+    error = _refusal(lambda: admin.delete_experiment(ExperimentName="anything"))
     assert error["Code"] == "AccessDeniedException"
-    assert "no IAM mapping for sagemaker:DeleteModelPackageGroup" in str(error["Message"])
-    assert "sagemaker:DeleteModelPackageGroup" in aws.iam.counters.unmapped  # type: ignore[union-attr]
+    assert "no IAM mapping for sagemaker:DeleteExperiment" in str(error["Message"])
+    assert "sagemaker:DeleteExperiment" in aws.iam.counters.unmapped  # type: ignore[union-attr]
 
 
 def test_a_role_the_templates_do_not_define_holds_nothing(aws: EmbeddedAWS) -> None:
