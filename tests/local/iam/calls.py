@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from modelops.contract import lifecycle as lc
 from modelops.local.iam import Target
 from tests.local.iam.conftest import World
@@ -39,10 +37,6 @@ def decide(world: World, call: Call) -> Any:
         secure_transport=call.secure_transport,
         source_arn=call.source(world) if call.source else None,
     )
-
-
-def issue12(attack: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 12: {attack}")
 
 
 # Stored states of the version a call acts on.
