@@ -215,3 +215,29 @@ def test_owed_notices_a_person_wrote_in_development_are_never_published(world: W
     assert [n["event"] for n in world.notifications()] == ["staging-passed"]
     stored = world.sagemaker.describe_model_package(ModelPackageName=world.arn(version))
     assert not set(forged) & set(stored.get("CustomerMetadataProperties", {}))
+
+
+def test_production_refuses_a_version_whose_inference_specification_changed_after_staging(
+    world: World,
+) -> None:
+    """UpdateModelPackage takes an InferenceSpecification and no IAM condition key governs it: staging
+    records a digest of what it verified, production compares (review of issue 12, finding 3)."""
+    current = world.to_production(rmse=55.0)
+    candidate = world.register(rmse=54.0)
+    world.approve(candidate)
+    world.settle()
+    assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_PASSED)
+    spec = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
+        "InferenceSpecification"
+    ]
+    container = {**spec["Containers"][0], "Environment": {**spec["Containers"][0].get("Environment", {}), "X": "1"}}
+    world.sagemaker.update_model_package(
+        ModelPackageArn=world.arn(candidate), InferenceSpecification={**spec, "Containers": [container]}
+    )
+    world.notifications()
+    world.promote(candidate)
+    world.settle()
+
+    assert world.serves(PRODUCTION) == current
+    assert world.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
+    assert "inference specification" in world.description(candidate)

@@ -94,7 +94,7 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                     }
                 },
                 absent([APPROVAL]),
-                writes_only((lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT)),
+                writes_only((lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT, lc.META_STAGING_SPEC)),
             ),
         ),
         _record(
@@ -131,7 +131,12 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                 },
                 {"Null": {current_metadata(lc.META_STAGING_VERIFICATION): "true"}},
                 writes_only(
-                    (lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT, lc.META_REJECTION_NOTIFIED)
+                    (
+                        lc.META_STAGING_VERIFICATION,
+                        lc.META_STAGING_ARTIFACT,
+                        lc.META_STAGING_SPEC,
+                        lc.META_REJECTION_NOTIFIED,
+                    )
                 ),
             ),
         ),

@@ -62,12 +62,16 @@ META_REJECTION_NOTIFIED: Final = "deploy.rejection_notified"  # approvers were t
 # A staging deployer's record of the artifact it verified (``s3://bucket/key#<version id or ETag>``), so the
 # production deployer can refuse an artifact that changed since (issue 12: what was verified is deployed).
 META_STAGING_ARTIFACT: Final = "deploy.staging_artifact"
+# A digest of the inference specification staging verified (``sha256:<hex>``): UpdateModelPackage takes an
+# InferenceSpecification and no condition key governs it, so production compares instead (issue 12).
+META_STAGING_SPEC: Final = "deploy.staging_spec"
 
 # What the gates trust, each written only by the deployer role that records it (infra.constructs.governance
 # holds the IAM that says so): nobody else may set or remove these keys, at registration or later.
 EVIDENCE_KEYS: Final = (
     META_STAGING_VERIFICATION,  # staging deployer (verify_staging), with Staging/Passed
     META_STAGING_ARTIFACT,  # staging deployer (verify_staging), with Staging/Passed
+    META_STAGING_SPEC,  # staging deployer (verify_staging), with Staging/Passed
     META_PRODUCTION_SERVED,  # production deployer (finalize_production), with Production/Deployed
     META_REJECTION_NOTIFIED,  # staging deployer (with its rejection) and the notifier
 )

@@ -65,6 +65,12 @@ def artifact_problem(s3: Any, package: PackageVersion) -> str | None:
 
     A version verified before the record existed carries none, and nothing can be compared for it.
     """
+    spec = package.metadata.get(lc.META_STAGING_SPEC)
+    if spec and spec != package.spec_digest:
+        return (
+            f"the inference specification of v{package.version} changed after staging verified it (image, "
+            "environment or artifact): what staging verified is not what production would run"
+        )
     verified = package.metadata.get(lc.META_STAGING_ARTIFACT)
     if not verified:
         return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ class PackageVersion:
     approval_description: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
     model_data_urls: tuple[str, ...] = ()  # each container's artifact, as registered
+    spec_digest: str = ""  # sha256 of the InferenceSpecification as SageMaker holds it now
 
     def metric(self, name: str = lifecycle.PRIMARY_METRIC) -> float | None:
         """A registered metric (``metric.<name>``), or None when absent or not a finite number."""
@@ -86,7 +90,14 @@ def describe_package(sagemaker: Any, package_arn: str) -> PackageVersion:
             for c in (raw.get("InferenceSpecification") or {}).get("Containers", [])
             if c.get("ModelDataUrl")
         ),
+        spec_digest=specification_digest(raw.get("InferenceSpecification") or {}),
     )
+
+
+def specification_digest(specification: Mapping[str, Any]) -> str:
+    """What the version runs (images, environments, artifacts, content types), as one comparable value."""
+    canonical = json.dumps(specification, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def record_stage(

@@ -148,6 +148,7 @@ def verify_staging(clients: Clients, settings: DeploySettings, deadline: Deadlin
             metadata={
                 lc.META_STAGING_VERIFICATION: verdict.summary()[:256],
                 **artifact_record(clients.s3, package),
+                lc.META_STAGING_SPEC: package.spec_digest,
                 **owed.owing("staging-passed", summary),
             },
         )
