@@ -17,6 +17,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelops.contract import lifecycle, names
+from modelops.deploy.packages import specification_digest
 from modelops.local.embedded import EmbeddedAWS, embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
 from modelops.registry import ModelRegistry
@@ -169,6 +170,11 @@ class World:
         package = self.sagemaker.describe_model_package(ModelPackageName=self.arn(version))
         life = package.get("ModelLifeCycle") or {}
         return package["ModelApprovalStatus"], life.get("Stage"), life.get("StageStatus")
+
+    def spec_digest(self, version: int) -> str:
+        """The digest of the version's inference specification as SageMaker holds it now."""
+        package = self.sagemaker.describe_model_package(ModelPackageName=self.arn(version))
+        return specification_digest(package["InferenceSpecification"])
 
     def description(self, version: int) -> str:
         package = self.sagemaker.describe_model_package(ModelPackageName=self.arn(version))

@@ -6,6 +6,8 @@ deployment (``dispatch_pending`` runs the handlers of the events queued so far) 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from modelops.contract import lifecycle as lc
@@ -104,10 +106,18 @@ def test_production_refuses_an_endpoint_config_of_its_name_serving_another_model
     # the current version's model under the candidate's name.
     function = next(f for f in world.aws.dispatcher.functions.values() if "deploy_production" in f.handler)
     settings = DeploySettings.from_environment(function.environment)
+    digest = world.spec_digest(candidate)
     squatted = ep.endpoint_config_name(
-        PROJECT, production.placement(settings), candidate, world.arn(candidate)
+        PROJECT, production.placement(settings), candidate, world.arn(candidate), digest
     )
-    other = ep.model_name(PROJECT, "production", current, world.arn(current), settings.execution_role_arn)
+    other = ep.model_name(
+        PROJECT,
+        "production",
+        current,
+        world.arn(current),
+        settings.execution_role_arn,
+        world.spec_digest(current),
+    )
     world.sagemaker.create_endpoint_config(
         EndpointConfigName=squatted,
         ProductionVariants=[
@@ -217,27 +227,82 @@ def test_owed_notices_a_person_wrote_in_development_are_never_published(world: W
     assert not set(forged) & set(stored.get("CustomerMetadataProperties", {}))
 
 
+def _rewrite_environment(world: World, version: int, **allowed_request: Any) -> None:
+    """What an approver can send with a request their policy allows (an approval, a promotion): an
+    InferenceSpecification too, since no IAM condition key governs that member of UpdateModelPackage."""
+    approver = world.aws.client("sagemaker", role="approver")
+    spec = world.sagemaker.describe_model_package(ModelPackageName=world.arn(version))[
+        "InferenceSpecification"
+    ]
+    first = spec["Containers"][0]
+    container = {**first, "Environment": {**first.get("Environment", {}), "SERVING_FLAG": "1"}}
+    approver.update_model_package(
+        ModelPackageArn=world.arn(version),
+        InferenceSpecification={**spec, "Containers": [container]},
+        **allowed_request,
+    )
+
+
+APPROVE_AGAIN = {"ModelApprovalStatus": lc.APPROVED, "ApprovalDescription": "still fine"}
+
+
 def test_production_refuses_a_version_whose_inference_specification_changed_after_staging(
     world: World,
 ) -> None:
-    """UpdateModelPackage takes an InferenceSpecification and no IAM condition key governs it: staging
-    records a digest of what it verified, production compares (review of issue 12, finding 3)."""
+    """Staging records a digest of the containers it deployed; production refuses any other (review of
+    issue 12, finding 3)."""
     current = world.to_production(rmse=55.0)
     candidate = world.register(rmse=54.0)
     world.approve(candidate)
     world.settle()
     assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_PASSED)
-    spec = world.sagemaker.describe_model_package(ModelPackageName=world.arn(candidate))[
-        "InferenceSpecification"
-    ]
-    container = {**spec["Containers"][0], "Environment": {**spec["Containers"][0].get("Environment", {}), "X": "1"}}
-    world.sagemaker.update_model_package(
-        ModelPackageArn=world.arn(candidate), InferenceSpecification={**spec, "Containers": [container]}
-    )
     world.notifications()
-    world.promote(candidate)
+    promotion = {"Stage": lc.STAGE_PRODUCTION, "StageStatus": lc.STATUS_APPROVED, "StageDescription": "ship"}
+    _rewrite_environment(world, candidate, ModelLifeCycle=promotion)
     world.settle()
 
     assert world.serves(PRODUCTION) == current
     assert world.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_FAILED)
     assert "inference specification" in world.description(candidate)
+
+
+@pytest.mark.parametrize("world_options", [SLOW], indirect=True)
+def test_staging_fails_a_version_whose_inference_specification_changed_while_it_was_verified(
+    world: World,
+) -> None:
+    """Changed between the staging deploy and its verdict: the staging model runs the old containers, so
+    a pass would vouch for something production would never run."""
+    world.to_production(rmse=55.0)
+    candidate = world.register(rmse=54.0)
+    _start_staging(world, candidate)
+    _rewrite_environment(world, candidate, **APPROVE_AGAIN)
+    world.settle()
+
+    assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_FAILED)
+    assert "inference specification" in world.description(candidate)
+
+
+def _staging_model(world: World) -> str:
+    config = world.sagemaker.describe_endpoint(EndpointName=STAGING)["EndpointConfigName"]
+    variant = world.sagemaker.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"][0]
+    return str(variant["ModelName"])
+
+
+@pytest.mark.parametrize("world_options", [SLOW], indirect=True)
+def test_a_version_changed_after_a_rejection_is_deployed_again_from_its_new_containers(world: World) -> None:
+    """Approved again after a change, staging must not reuse the model SageMaker made from the old
+    containers (CreateModel copies them): it would verify the old model and vouch for the new one."""
+    world.to_production(rmse=55.0)
+    candidate = world.register(rmse=54.0)
+    _start_staging(world, candidate)
+    first_model = _staging_model(world)
+    world.registry.reject_version(candidate, "wrong environment")
+    world.settle()
+    assert world.state(candidate) == (lc.REJECTED, lc.STAGE_STAGING, lc.STATUS_FAILED)
+
+    _rewrite_environment(world, candidate, **APPROVE_AGAIN)  # approved again, with the new containers
+    world.settle()
+
+    assert world.state(candidate)[1:] == (lc.STAGE_STAGING, lc.STATUS_PASSED)
+    assert world.serves(STAGING) == candidate
+    assert _staging_model(world) != first_model

@@ -168,24 +168,29 @@ def _placement(**overrides: Any) -> ep.Placement:
 
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/diabetes-progression/7"
+SPEC = "sha256:" + "0" * 64
 
 
 def test_names_derive_from_content_not_the_clock() -> None:
     role = "arn:aws:iam::123456789012:role/serve"
-    config = ep.endpoint_config_name("modelops", _placement(), 7, ARN)
-    assert config == ep.endpoint_config_name("modelops", _placement(), 7, ARN)
+    config = ep.endpoint_config_name("modelops", _placement(), 7, ARN, SPEC)
+    assert config == ep.endpoint_config_name("modelops", _placement(), 7, ARN, SPEC)
     assert config.startswith("modelops-prod-v7-") and len(config) <= 63
-    assert config != ep.endpoint_config_name("modelops", _placement(instance_count=3), 7, ARN)
-    assert config != ep.endpoint_config_name("modelops", _placement(environment="staging"), 7, ARN)
+    assert config != ep.endpoint_config_name("modelops", _placement(instance_count=3), 7, ARN, SPEC)
+    assert config != ep.endpoint_config_name("modelops", _placement(environment="staging"), 7, ARN, SPEC)
     # Traffic shifting belongs to the update call, not the config: changing it reuses the config.
-    assert config == ep.endpoint_config_name("modelops", _placement(traffic_shifting="linear"), 7, ARN)
-    model = ep.model_name("modelops", "production", 7, ARN, role)
+    assert config == ep.endpoint_config_name("modelops", _placement(traffic_shifting="linear"), 7, ARN, SPEC)
+    model = ep.model_name("modelops", "production", 7, ARN, role, SPEC)
     assert model.startswith("modelops-prod-v7-") and model == ep.model_name(
-        "modelops", "production", 7, ARN, role
+        "modelops", "production", 7, ARN, role, SPEC
     )
     # Each endpoint stage builds its own model: staging never creates the one production runs.
-    assert ep.model_name("modelops", "staging", 7, ARN, role).startswith("modelops-stag-v7-")
-    longest = ep.endpoint_config_name("p" * 32, _placement(), 99999, ARN)
+    assert ep.model_name("modelops", "staging", 7, ARN, role, SPEC).startswith("modelops-stag-v7-")
+    # A package whose containers changed gets a new model and config: the old ones ran the old containers.
+    changed = "sha256:" + "1" * 64
+    assert ep.model_name("modelops", "production", 7, ARN, role, changed) != model
+    assert ep.endpoint_config_name("modelops", _placement(), 7, ARN, changed) != config
+    longest = ep.endpoint_config_name("p" * 32, _placement(), 99999, ARN, SPEC)
     assert len(longest) <= 63
 
 

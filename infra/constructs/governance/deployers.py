@@ -78,7 +78,8 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                     }
                 },
                 absent([APPROVAL]),
-                writes_only(()),
+                # The digest of the containers it deployed (staging.deploy_staging).
+                writes_only((lc.META_STAGING_SPEC,)),
             ),
         ),
         _record(
@@ -94,7 +95,7 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                     }
                 },
                 absent([APPROVAL]),
-                writes_only((lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT, lc.META_STAGING_SPEC)),
+                writes_only((lc.META_STAGING_VERIFICATION, lc.META_STAGING_ARTIFACT)),
             ),
         ),
         _record(
@@ -134,7 +135,6 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
                     (
                         lc.META_STAGING_VERIFICATION,
                         lc.META_STAGING_ARTIFACT,
-                        lc.META_STAGING_SPEC,
                         lc.META_REJECTION_NOTIFIED,
                     )
                 ),

@@ -65,12 +65,9 @@ def artifact_problem(s3: Any, package: PackageVersion) -> str | None:
 
     A version verified before the record existed carries none, and nothing can be compared for it.
     """
-    spec = package.metadata.get(lc.META_STAGING_SPEC)
-    if spec and spec != package.spec_digest:
-        return (
-            f"the inference specification of v{package.version} changed after staging verified it (image, "
-            "environment or artifact): what staging verified is not what production would run"
-        )
+    changed = specification_problem(package)
+    if changed:
+        return changed
     verified = package.metadata.get(lc.META_STAGING_ARTIFACT)
     if not verified:
         return None
@@ -87,3 +84,20 @@ def artifact_problem(s3: Any, package: PackageVersion) -> str | None:
             "not what production would serve"
         )
     return None
+
+
+def specification_problem(package: PackageVersion) -> str | None:
+    """Why ``package``'s containers are not the ones staging deployed; None when they are.
+
+    UpdateModelPackage accepts an InferenceSpecification and the service authorization reference lists no
+    condition key for it, so IAM cannot stop an approver (or a deployer role) from changing the image,
+    environment or artifact URL of a verified version: the digest staging recorded is the check instead.
+    A version deployed to staging before the record existed carries none, and nothing can be compared.
+    """
+    recorded = package.metadata.get(lc.META_STAGING_SPEC)
+    if not recorded or recorded == package.spec_digest:
+        return None
+    return (
+        f"the inference specification of v{package.version} (image, environment or artifact) changed after "
+        "staging deployed it: what staging verified is not what production would run"
+    )

@@ -72,18 +72,28 @@ def _short_hash(*parts: object) -> str:
     return hashlib.sha256(blob).hexdigest()[:10]
 
 
-def model_name(project: str, environment: str, version: int, package_arn: str, role_arn: str) -> str:
+def model_name(
+    project: str, environment: str, version: int, package_arn: str, role_arn: str, spec_digest: str
+) -> str:
     """``<project>-stag-v<n>-<hash>`` / ``<project>-prod-v<n>-<hash>``: each endpoint stage builds its own
     model (with its own execution role), so the staging deployer can never create the model production uses
-    (IAM scopes each deployer to its stage's prefix, ``names.resource_prefix``)."""
+    (IAM scopes each deployer to its stage's prefix, ``names.resource_prefix``).
+
+    The hash covers the package's inference specification (``packages.specification_digest``): SageMaker
+    copies the containers into the model at CreateModel, and UpdateModelPackage may change them later, so a
+    model made before a change must never be reused for the package after it."""
     prefix = names.resource_prefix(project, environment)
-    return f"{prefix}{version}-{_short_hash(package_arn, role_arn)}"
+    return f"{prefix}{version}-{_short_hash(package_arn, role_arn, spec_digest)}"
 
 
-def endpoint_config_name(project: str, placement: Placement, version: int, package_arn: str) -> str:
+def endpoint_config_name(
+    project: str, placement: Placement, version: int, package_arn: str, spec_digest: str
+) -> str:
     # Only what goes into the endpoint config counts: traffic shifting and alarms belong to the update.
+    # The specification digest too, since it names the model the config serves (model_name).
     content = (
         package_arn,
+        spec_digest,
         placement.environment,
         placement.instance_type,
         placement.instance_count,
@@ -177,8 +187,8 @@ def serve(
     """
     project, role_arn = settings.project_name, settings.execution_role_arn
     package_arn, version = package.arn, package.version
-    config = endpoint_config_name(project, placement, version, package_arn)
-    model = model_name(project, placement.environment, version, package_arn, role_arn)
+    config = endpoint_config_name(project, placement, version, package_arn, package.spec_digest)
+    model = model_name(project, placement.environment, version, package_arn, role_arn, package.spec_digest)
     tag = [{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package_arn}]
     if endpoint is not None and endpoint.config_name == config and endpoint.status != FAILED:
         _check_config(sagemaker, config, model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
 from modelops.deploy import owed
-from modelops.deploy.artifacts import artifact_record, replaced_artifact
+from modelops.deploy.artifacts import artifact_record, replaced_artifact, specification_problem
 from modelops.deploy.clients import Clients
 from modelops.deploy.deadline import Deadline
 from modelops.deploy.errors import ForeignResourceError
@@ -79,6 +79,9 @@ def deploy_staging(
         lc.STAGE_STAGING,
         lc.STATUS_DEPLOYING,
         f"deploying to {settings.staging_endpoint} ({outcome})",
+        # What the staging model was made from (its name carries the same digest): verification passes only
+        # if the package still names it, and production refuses any other (artifacts.specification_problem).
+        metadata={lc.META_STAGING_SPEC: package.spec_digest},
     )
     if current is not None and current.is_at(lc.STAGE_STAGING, lc.STATUS_DEPLOYING) and outcome == "updated":
         # Replaced before its verification ran: say so, rather than leave it Deploying forever.
@@ -129,10 +132,11 @@ def verify_staging(clients: Clients, settings: DeploySettings, deadline: Deadlin
         return _rejected_meanwhile(clients, settings, endpoint, package)
     verdict = _verify(clients, settings, package, deadline)
     package = describe_package(sm, intended)  # a person may have acted while the samples ran
-    replaced = replaced_artifact(clients.s3, package)
-    if replaced:
-        # Overwritten while (or before) staging served it: the verdict is about an object nobody can name.
-        verdict = Verdict(**{**verdict.__dict__, "passed": False, "problems": (replaced, *verdict.problems)})
+    # Overwritten while (or before) staging served it, or the containers changed since the staging model was
+    # made: either way the verdict is about something production would not run.
+    changed = replaced_artifact(clients.s3, package) or specification_problem(package)
+    if changed:
+        verdict = Verdict(**{**verdict.__dict__, "passed": False, "problems": (changed, *verdict.problems)})
     if package.approval_status != lc.APPROVED:
         return _rejected_meanwhile(clients, settings, endpoint, package)
     if verdict.passed:
@@ -148,7 +152,6 @@ def verify_staging(clients: Clients, settings: DeploySettings, deadline: Deadlin
             metadata={
                 lc.META_STAGING_VERIFICATION: verdict.summary()[:256],
                 **artifact_record(clients.s3, package),
-                lc.META_STAGING_SPEC: package.spec_digest,
                 **owed.owing("staging-passed", summary),
             },
         )

@@ -94,6 +94,30 @@ def test_update_replaces_model_life_cycle_and_keeps_what_the_call_does_not_name(
     assert described["CustomerMetadataProperties"] == {"code_commit": "abc123", "staging": "ok"}
 
 
+def test_update_replaces_the_inference_specification_it_carries(sm: Any) -> None:
+    """UpdateModelPackage's InferenceSpecification member (API reference) replaces the stored one; moto
+    ignored it, so a test of what a changed specification does to a deployment passed vacuously."""
+    arn = register(sm)
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=lifecycle.APPROVED)
+    changed = {
+        "Containers": [{**CONTAINER, "Environment": {"FLAG": "1"}}],
+        "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["application/json"],
+    }
+
+    sm.update_model_package(ModelPackageArn=arn, InferenceSpecification=changed)
+
+    described = sm.describe_model_package(ModelPackageName=arn)
+    assert described["InferenceSpecification"]["Containers"][0]["Environment"] == {"FLAG": "1"}
+    assert described["InferenceSpecification"]["SupportedContentTypes"] == ["text/csv"]
+    assert described["ModelApprovalStatus"] == lifecycle.APPROVED  # what the call did not name stays
+    sm.update_model_package(ModelPackageArn=arn, ApprovalDescription="unrelated")
+    assert (
+        sm.describe_model_package(ModelPackageName=arn)["InferenceSpecification"]
+        == described["InferenceSpecification"]
+    )
+
+
 def test_customer_metadata_properties_to_remove_removes_only_those_keys(sm: Any) -> None:
     arn = register(sm, CustomerMetadataProperties={"a": "1", "b": "2"})
 

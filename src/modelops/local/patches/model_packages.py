@@ -17,7 +17,10 @@ moto 5.2.5 accepts ``ModelLifeCycle`` but never stores or returns it, replaces `
 and ``ApprovalDescription`` with whatever the update carries (wiping them when absent), has no
 ``DeleteModelPackage``, emits no events, leaves ``ModelPackageName`` out of a versioned package's answer and
 numbers a new version from the count of the group's packages (after a deletion, the ARN of a live version:
-moto then replaced that version with the new package).
+moto then replaced that version with the new package), and ignores an update's ``InferenceSpecification``.
+The reference lists that member for UpdateModelPackage ("Specifies details about inference jobs that you can
+run with models based on this model package") and states no restriction on when it may be sent (approval
+status, stage): none is emulated; the given specification replaces the stored one.
 """
 
 from __future__ import annotations
@@ -150,6 +153,7 @@ def update_model_package(
     customer_metadata_properties_to_remove: list[str] | None = None,
     additional_inference_specifications_to_add: list[Any] | None = None,
     model_life_cycle: dict[str, Any] | None = None,
+    inference_specification: dict[str, Any] | None = None,
 ) -> str:
     """UpdateModelPackage: each field given changes; fields not given stay (AWS merges metadata)."""
     package = find_package(self, model_package_arn)
@@ -173,6 +177,8 @@ def update_model_package(
         package.add_additional_inference_specifications(additional_inference_specifications_to_add)
     if model_life_cycle is not None:
         package.model_life_cycle = model_life_cycle
+    if inference_specification is not None:
+        package.inference_specification = inference_specification
     package.modifications_done()
     given = {
         "ModelApprovalStatus": model_approval_status is not None,
@@ -182,6 +188,7 @@ def update_model_package(
         ),
         "AdditionalInferenceSpecifications": bool(additional_inference_specifications_to_add),
         "ModelLifeCycle": model_life_cycle is not None,
+        "InferenceSpecification": inference_specification is not None,
     }
     _emit_package_event(self, package, [name for name, changed in given.items() if changed])
     return str(package.arn)
@@ -212,6 +219,7 @@ def _update_model_package_response(self: Any) -> ActionResult:
         customer_metadata_properties_to_remove=self._get_param("CustomerMetadataPropertiesToRemove"),
         additional_inference_specifications_to_add=self._get_param("AdditionalInferenceSpecificationsToAdd"),
         model_life_cycle=self._get_param("ModelLifeCycle"),
+        inference_specification=self._get_param("InferenceSpecification"),
     )
     return ActionResult({"ModelPackageArn": arn})
 
