@@ -97,6 +97,30 @@ def test_a_signed_request_with_its_body_swapped_is_refused(server: LocalServer) 
     assert "Contents" not in client(server, "s3").list_objects_v2(Bucket="models")
 
 
+def test_a_sagemaker_request_that_leaves_its_body_unsigned_is_refused(server: LocalServer) -> None:
+    """UNSIGNED-PAYLOAD is an S3 option; botocore honours the header for any service, so a signed
+    SageMaker request declaring it could have its body replaced after signing."""
+    sagemaker = client(server, "sagemaker")
+
+    def unsigned(request: Any, **_: Any) -> None:
+        request.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+
+    def swap(request: Any, **_: Any) -> None:
+        request.body = b'{"ModelPackageGroupName": "not-what-was-signed"}'
+        request.headers["Content-Length"] = str(len(request.body))
+
+    sagemaker.meta.events.register_first("before-sign.sagemaker.CreateModelPackageGroup", unsigned)
+    sagemaker.meta.events.register_last("before-send.sagemaker.CreateModelPackageGroup", swap)
+    with pytest.raises(ClientError) as refused:
+        sagemaker.create_model_package_group(ModelPackageGroupName="signed-name")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    names = [
+        g["ModelPackageGroupName"]
+        for g in client(server, "sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]
+    ]
+    assert "not-what-was-signed" not in names
+
+
 def test_mottos_control_routes_are_closed(server: LocalServer) -> None:
     for path in ("/moto-api/reset", "/moto-api/reset-auth", "/moto-api/data.json"):
         status, _, _ = _status(urllib.request.Request(server.endpoint_url + path, data=b"{}", method="POST"))

@@ -150,14 +150,24 @@ def check_signature(environ: dict[str, Any], body: bytes, credentials: ServerCre
         raise Refused(
             "SignatureDoesNotMatch: the signature does not match the request and this server's secret"
         )
-    _check_payload(headers.get("x-amz-content-sha256"), body)
+    _check_payload(match["service"], headers.get("x-amz-content-sha256"), body)
 
 
-def _check_payload(declared: str | None, body: bytes) -> None:
-    """A declared payload hash (S3 sends one) must be the body's, or the body could be swapped."""
+def _check_payload(service: str, declared: str | None, body: bytes) -> None:
+    """A declared payload hash must be the body's, or the body could be swapped after signing.
 
-    if declared is None or not re.fullmatch(r"[0-9a-f]{64}", declared):
-        return  # UNSIGNED-PAYLOAD / STREAMING-*: the hash of the body was not signed (a client's choice)
+    Leaving the payload out of the signature (``UNSIGNED-PAYLOAD``, ``STREAMING-*``) is an Amazon S3 option
+    (S3 API reference, "Authenticating Requests: Using the Authorization Header"; the IAM user guide's
+    "Create a signed AWS API request" hashes the payload for every other service). botocore's signer honours
+    the header for any service, so without this check a SageMaker request could be signed once and its
+    body replaced.
+    """
+    if declared is None:
+        return
+    if not re.fullmatch(r"[0-9a-f]{64}", declared):
+        if service == "s3":
+            return  # S3's unsigned or streaming payload: the client chose not to sign the body
+        raise Refused(f"x-amz-content-sha256 {declared!r} is an Amazon S3 option; sign the {service} payload")
     if hashlib.sha256(body).hexdigest() != declared:
         raise Refused("x-amz-content-sha256 does not match the request body")
 
