@@ -30,6 +30,11 @@ from infra.constructs.governance.keys import (
 from modelops.contract import lifecycle as lc
 
 _CREATE, _UPDATE = "sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"
+# CreateModelPackage and UpdateModelPackage in one pattern, for the managed policy's 6,144 characters: the
+# other actions it matches (DescribeModelPackage, DeleteModelPackage, BatchDescribeModelPackage) carry no
+# CustomerMetadataProperties key, so a deny conditioned on one never applies to them; a future write action
+# the pattern matches is denied too (fails closed).
+_WRITE_PACKAGE = ("sagemaker:*ModelPackage",)
 
 
 def _sid(key: str) -> str:
@@ -62,7 +67,7 @@ def protected_metadata_denies() -> list[iam.PolicyStatement]:
     fact (the champion's metric, the samples verification sends) or deletes a version."""
     resources = ANY
     statements = [
-        _deny(f"DenyWriting{_sid(key)}", (_CREATE, _UPDATE), resources, present(metadata(key)))
+        _deny(f"DenyWriting{_sid(key)}", _WRITE_PACKAGE, resources, present(metadata(key)))
         for key in lc.EVIDENCE_KEYS
     ]
     statements += [
@@ -71,7 +76,7 @@ def protected_metadata_denies() -> list[iam.PolicyStatement]:
     ]
     # Only the pipeline says a pipeline execution measured the version (the gate's trust in its metric).
     statements += [
-        _deny(f"DenyClaiming{_sid(key)}", (_CREATE, _UPDATE), resources, present(metadata(key)))
+        _deny(f"DenyClaiming{_sid(key)}", _WRITE_PACKAGE, resources, present(metadata(key)))
         for key in lc.SYSTEM_PROVENANCE
     ]
     statements.append(
