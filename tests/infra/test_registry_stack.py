@@ -186,7 +186,16 @@ def test_data_scientists_register_pending_versions_but_cannot_approve_or_set_pro
             for sid, s in statements.items()
             if sid.startswith("DenyWriting") and key in json.dumps(s["Condition"])
         ]
-        assert sorted(deny["Action"]) == ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
+        # One pattern for Create and Update (the policy's size): every other action it names is a read or
+        # a delete, which carries no metadata key, so the deny never applies to them.
+        from modelops.local.iam import reference
+
+        named = set(reference.actions_matching(deny["Action"]))
+        assert {"sagemaker:createmodelpackage", "sagemaker:updatemodelpackage"} <= {a.lower() for a in named}
+        others = {a.lower() for a in named} - {"sagemaker:createmodelpackage", "sagemaker:updatemodelpackage"}
+        assert all(a.split(":")[1].startswith(("describe", "delete", "batchdescribe")) for a in others), (
+            others
+        )
     allows = [s for s in statements.values() if s["Effect"] == "Allow"]
     assert not any("Production" in json.dumps(s.get("Condition", {})) for s in allows)
 
@@ -227,7 +236,14 @@ def test_grants_return_grants_scoped_to_the_group() -> None:
     document = json.dumps(statements)
     assert ":sagemaker:eu-west-1:123456789012:model-package/churn/*" in document
     assert '"sagemaker:UpdateModelPackage"' in document
-    assert "sagemaker:*" not in document
+    granted = [
+        action
+        for policy in statements.values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    ]
+    assert not any(a.startswith("sagemaker:") and "*" in a for a in granted), granted  # no SageMaker wildcard
 
 
 def test_templates_pass_cfn_lint(tmp_path: Path) -> None:
