@@ -570,6 +570,20 @@ MUST_NOT_EXTRA = [
         id="approver-inflates-the-champion-metric-while-promoting",
     ),
     pytest.param(
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            # Changing the containers cannot be refused (no condition key); vouching for the change can.
+            update(
+                stage=(lc.STAGE_PRODUCTION, lc.STATUS_APPROVED),
+                **{lc.META_STAGING_SPEC: "sha256:" + "0" * 64},
+            ),
+            PASSED,
+        ),
+        id="approver-blesses-changed-containers-while-promoting",
+    ),
+    pytest.param(
         Call("approver", "sagemaker", "UpdateModelPackage", update(approval=lc.PENDING), PASSED),
         id="approver-resets-a-version-to-pending",
     ),
