@@ -81,3 +81,26 @@ def test_a_pattern_that_is_not_a_json_object_is_an_invalid_event_pattern_with_ht
 
     assert raised.value.response["Error"]["Code"] == "InvalidEventPatternException"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    "pattern", ["[1]", "1", '"aws.sagemaker"', "not json", '{"source": "aws.sagemaker"}']
+)
+def test_put_rule_refuses_a_pattern_that_is_not_a_valid_json_object_and_stores_nothing(
+    events: Any, pattern: str
+) -> None:
+    """PutRule's errors include InvalidEventPatternException (API reference); moto answered HTTP 500."""
+    with pytest.raises(ClientError) as raised:
+        events.put_rule(Name="bad-pattern", EventPattern=pattern)
+
+    assert raised.value.response["Error"]["Code"] == "InvalidEventPatternException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "bad-pattern" not in [r["Name"] for r in events.list_rules()["Rules"]]
+
+
+def test_put_rule_stores_a_valid_pattern(events: Any) -> None:
+    pattern = json.dumps({"source": ["aws.sagemaker"]})
+
+    events.put_rule(Name="good-pattern", EventPattern=pattern)
+
+    assert events.describe_rule(Name="good-pattern")["EventPattern"] == pattern

@@ -136,6 +136,9 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("cloudwatch", "GetMetricStatistics"): _anywhere("cloudwatch:GetMetricStatistics"),
     ("events", "PutRule"): _named("events:PutRule", "events", "rule", "Name"),
     ("events", "PutTargets"): _named("events:PutTargets", "events", "rule", "Rule"),
+    # ListRules has no resource type; DescribeRule names the rule (on the default bus: rule/<name>).
+    ("events", "ListRules"): _anywhere("events:ListRules"),
+    ("events", "DescribeRule"): _named("events:DescribeRule", "events", "rule", "Name"),
     ("sagemaker", "CreateModelPackageGroup"): _sagemaker(
         "sagemaker:CreateModelPackageGroup", "model-package-group", "ModelPackageGroupName"
     ),

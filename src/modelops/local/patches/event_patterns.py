@@ -1,4 +1,5 @@
-"""The ``event_patterns`` patch: EventBridge's TestEventPattern, which moto 5.2.5 leaves as a stub.
+"""The ``event_patterns`` patch: EventBridge's TestEventPattern, which moto 5.2.5 leaves as a stub, and
+PutRule's check of its pattern.
 
 As the EventBridge API reference documents TestEventPattern: it "tests whether the specified event pattern
 matches the provided event", and the event must carry the mandatory envelope fields. Filled with moto's own
@@ -12,6 +13,10 @@ reference lists); an event that is not a JSON object or lacks one of the fields 
 input fails to satisfy the constraints specified by an AWS service"), because the reference names no error of
 its own for a bad event; a request without EventPattern or Event is ``ValidationException`` too (both members
 are required).
+
+PutRule lists ``InvalidEventPatternException`` among its errors (EventBridge API reference, PutRule, Errors):
+a rule's pattern goes through the same check before moto stores it, where a pattern that is not a JSON object
+was an HTTP 500.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 from typing import Any, cast
 
 from moto.events.exceptions import InvalidEventPatternException, ValidationException
-from moto.events.models import EventPattern
+from moto.events.models import EventPattern, EventsBackend
 from moto.events.responses import EventsHandler
 
 from modelops.local.patches.patch import Patch, PatchGroup
@@ -78,10 +83,25 @@ def _test_event_pattern_response(self: Any) -> tuple[str, dict[str, Any]]:
     return json.dumps({"Result": result}), self.response_headers
 
 
+def put_rule_with_a_valid_pattern(original: Any, self: Any, name: str, **kwargs: Any) -> Any:
+    """PutRule: a pattern that is not a valid JSON object is InvalidEventPatternException, nothing stored."""
+    pattern = kwargs.get("event_pattern")
+    if pattern:
+        load_pattern(pattern)
+    return original(self, name, **kwargs)
+
+
 GROUP = PatchGroup(
     name="event_patterns",
-    behaviour="TestEventPattern answers whether a pattern matches an event, with moto's own matcher",
-    operations=("TestEventPattern",),
-    references=("https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html",),
-    build=lambda: [Patch(EventsHandler, "test_event_pattern", _test_event_pattern_response)],
+    behaviour="TestEventPattern answers whether a pattern matches an event, with moto's own matcher; PutRule "
+    "refuses an invalid pattern",
+    operations=("TestEventPattern", "PutRule"),
+    references=(
+        "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html",
+        "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
+    ),
+    build=lambda: [
+        Patch(EventsHandler, "test_event_pattern", _test_event_pattern_response),
+        Patch(EventsBackend, "put_rule", put_rule_with_a_valid_pattern, wraps=True),
+    ],
 )
