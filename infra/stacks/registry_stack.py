@@ -7,6 +7,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra.constructs.audit_trail import AuditTrail
+from infra.constructs.governance.humans import audit_log_denies
 from infra.constructs.governed_registry import GovernedRegistry
 from modelops.contract import names
 from modelops.contract.settings import StageSettings
@@ -28,8 +30,28 @@ class RegistryStack(cdk.Stack):
             endpoint_name_prefix=settings.project_name,
             job_output_writer_role_names=[names.pipeline_role_name(settings.project_name)],
         )
+        self.audit_trail = AuditTrail(
+            self,
+            "AuditTrail",
+            group_name=settings.model_package_group_name,
+            endpoint_names=[names.endpoint_name(settings.project_name, e) for e in names.ENVIRONMENTS],
+            key=self.registry.key,
+            topic=self.registry.topic,
+            alarm_name=names.audit_dead_letter_alarm_name(settings.project_name),
+            retention_days=settings.audit_log_retention_days,
+        )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
+        # People read the audit log (``modelops history``); none of them writes to it or deletes from it.
+        trail = self.audit_trail
+        for policy in (self.data_scientist_policy, self.approver_policy):
+            policy.add_statements(
+                trail.read_statement(),
+                *audit_log_denies(
+                    trail.log_group_arn, trail.streams_arn, [r.rule_arn for r in trail.rules.values()]
+                ),
+            )
+            trail.acknowledge_streams(policy)
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,
@@ -37,6 +59,8 @@ class RegistryStack(cdk.Stack):
             "ArtifactBucketName": self.registry.artifact_bucket.bucket_name,
             "ArtifactKeyArn": self.registry.key.key_arn,
             "LifecycleTopicArn": self.registry.topic.topic_arn,
+            "AuditLogGroupName": self.audit_trail.log_group_name,
+            "AuditDeadLetterQueueUrl": self.audit_trail.dead_letter_queue.queue_url,
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
         }

@@ -251,3 +251,35 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
         ),
         *protected_metadata_denies(),
     ]
+
+
+# What writes to or deletes from a log group, its streams or its events, or changes how long or how it keeps
+# them (CloudWatch Logs actions in the service authorization reference, resource type log-group/log-stream).
+AUDIT_LOG_WRITES = (
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DeleteLogStream",
+    "logs:DeleteLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteRetentionPolicy",
+    "logs:AssociateKmsKey",
+    "logs:DisassociateKmsKey",
+)
+# What stops the audit rules from recording (EventBridge actions on the rule resource type).
+AUDIT_RULE_WRITES = (
+    "events:DeleteRule",
+    "events:DisableRule",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+)
+
+
+def audit_log_denies(log_group_arn: str, streams_arn: str, rule_arns: Sequence[str]) -> list[iam.PolicyStatement]:
+    """No human role writes, forges or deletes an audit record, shortens its retention or stops the rules
+    that write it; only EventBridge writes the log (its resource policy). Scoped to the audit log and rules,
+    so people keep whatever they may do with other log groups and rules."""
+    return [
+        _deny("DenyAuditLogWrites", AUDIT_LOG_WRITES, [log_group_arn, streams_arn], {}),
+        _deny("DenyAuditRuleChanges", AUDIT_RULE_WRITES, list(rule_arns), {}),
+    ]
