@@ -102,6 +102,7 @@ class AuditTrail(Construct):
 
     Props:
         group_name: the model package group whose versions' transitions are kept.
+        project_name: names the rules (``<project>-audit-*``), so one ARN pattern names them all.
         endpoint_names: the endpoints whose changes (what they serve) are kept.
         key: encrypts the log (its key policy gets CloudWatch Logs' use of it for this log group only).
         topic: where the dead-letter alarm notifies.
@@ -116,6 +117,7 @@ class AuditTrail(Construct):
         construct_id: str,
         *,
         group_name: str,
+        project_name: str,
         endpoint_names: Sequence[str],
         key: kms.IKey,
         topic: sns.ITopic,
@@ -157,16 +159,18 @@ class AuditTrail(Construct):
             )
         )
         patterns = {
-            "PackageChanges": (PACKAGE_STATE_CHANGE, {"ModelPackageGroupName": [group_name]}),
-            "EndpointChanges": (ENDPOINT_STATE_CHANGE, {"EndpointName": list(endpoint_names)}),
-            "ApiCalls": (API_CALL, api_call_detail(group_name, endpoint_names)),
+            "PackageChanges": ("packages", PACKAGE_STATE_CHANGE, {"ModelPackageGroupName": [group_name]}),
+            "EndpointChanges": ("endpoints", ENDPOINT_STATE_CHANGE, {"EndpointName": list(endpoint_names)}),
+            "ApiCalls": ("api-calls", API_CALL, api_call_detail(group_name, endpoint_names)),
         }
+        self.rule_name_prefix = f"{project_name}-audit-"
         target = _LogGroupTarget(self.log_group_arn, self.dead_letter_queue, retry_attempts)
         self.rules: dict[str, events.Rule] = {}
-        for rule_id, (detail_type, detail) in patterns.items():
+        for rule_id, (suffix, detail_type, detail) in patterns.items():
             rule = events.Rule(
                 self,
                 rule_id,
+                rule_name=f"{self.rule_name_prefix}{suffix}",
                 description=f"{group_name}: {detail_type} -> the audit log",
                 event_pattern=events.EventPattern(source=[SOURCE], detail_type=[detail_type], detail=detail),
             )
@@ -244,22 +248,30 @@ class AuditTrail(Construct):
     def read_statement(self) -> iam.PolicyStatement:
         """Read the log (``modelops history``, ``status --at``): filter and get its events, list streams."""
         return iam.PolicyStatement(
-            sid="ReadAuditLog", actions=list(READ_ACTIONS), resources=[self.log_group_arn, self.streams_arn]
+            sid="ReadAuditLog", actions=list(READ_ACTIONS), resources=[self.log_pattern]
         )
 
     def acknowledge_streams(self, scope: Construct) -> None:
-        """cdk-nag: EventBridge names the log streams it creates; only this log group's are covered."""
-        finding = self.streams_arn.replace(
-            self.log_group_arn,
-            f"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:{self.log_group_name}",
-        )
-        cdk.Validations.of(scope).acknowledge(
-            cdk.Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{finding}]",
-                reason="EventBridge creates the audit log's streams under names of its own; the wildcard "
-                "covers only the streams of the one audit log group (read, and an explicit Deny of writes).",
+        """cdk-nag: the human policies name the audit log and its rules by short patterns (their size)."""
+        for pattern in (self.log_pattern, self.rules_pattern):
+            cdk.Validations.of(scope).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{pattern}]",
+                    reason="EventBridge names the audit log's streams; one pattern covers the log group and its "
+                    "streams (or the project's audit rules), short for the managed policy's 6,144 characters. "
+                    "Reads are of audit logs only; the explicit Deny of writes fails closed.",
+                )
             )
-        )
+
+    @property
+    def log_pattern(self) -> str:
+        """The audit log group and its streams in one ARN pattern (any partition, region, account)."""
+        return f"arn:*:logs:*:*:log-group:{self.log_group_name}*"
+
+    @property
+    def rules_pattern(self) -> str:
+        """Every audit rule of the project (the rules are named ``<project>-audit-*``)."""
+        return f"arn:*:events:*:*:rule/{self.rule_name_prefix}*"
 
     @property
     def streams_arn(self) -> str:

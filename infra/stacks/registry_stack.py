@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.audit_trail import AuditTrail
@@ -34,6 +35,7 @@ class RegistryStack(cdk.Stack):
             self,
             "AuditTrail",
             group_name=settings.model_package_group_name,
+            project_name=settings.project_name,
             endpoint_names=[names.endpoint_name(settings.project_name, e) for e in names.ENVIRONMENTS],
             key=self.registry.key,
             topic=self.registry.topic,
@@ -42,16 +44,17 @@ class RegistryStack(cdk.Stack):
         )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
-        # People read the audit log (``modelops history``); none of them writes to it or deletes from it.
+        # People read the audit log (``modelops history``); none of them writes to it or deletes from it. A
+        # policy of its own, attached to every person's role beside theirs: IAM's 6,144 characters per managed
+        # policy leave no room for it in the approver's.
         trail = self.audit_trail
-        for policy in (self.data_scientist_policy, self.approver_policy):
-            policy.add_statements(
-                trail.read_statement(),
-                *audit_log_denies(
-                    trail.log_group_arn, trail.streams_arn, [r.rule_arn for r in trail.rules.values()]
-                ),
-            )
-            trail.acknowledge_streams(policy)
+        self.people_audit_policy = iam.ManagedPolicy(
+            self,
+            "PeopleAuditLogPolicy",
+            description=f"Everyone of {settings.project_name}: read the audit log, never write or delete it",
+            statements=[trail.read_statement(), *audit_log_denies(trail.log_pattern, trail.rules_pattern)],
+        )
+        trail.acknowledge_streams(self.people_audit_policy)
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,
@@ -63,6 +66,7 @@ class RegistryStack(cdk.Stack):
             "AuditDeadLetterQueueUrl": self.audit_trail.dead_letter_queue.queue_url,
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
+            "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
         }
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
