@@ -1,0 +1,162 @@
+"""The audit trail on the embedded AWS, provisioned from the synthesized templates: every transition kept
+with who made it, read back by ``modelops history`` / ``status --at``; and the tries to break it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+import pytest
+from click.testing import CliRunner
+
+from modelops.cli import main
+from modelops.contract import lifecycle
+from modelops.local import cloudtrail
+from modelops.local.embedded import EmbeddedAWS
+from modelops.registry.audit import LogDoesNotReachBack, read_log, served_at, transitions
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sklearn:1"
+
+
+@pytest.fixture
+def embedded_aws_cdk_out(synthesized_cdk_out: Path) -> Path:
+    return synthesized_cdk_out
+
+
+def _register(aws: EmbeddedAWS) -> str:
+    scientist = aws.client("sagemaker", role="data-scientist")
+    return str(
+        scientist.create_model_package(
+            ModelPackageGroupName=aws.output("ModelPackageGroupName"),
+            InferenceSpecification={
+                "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://b/model.tar.gz"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            ModelApprovalStatus=lifecycle.PENDING,
+        )["ModelPackageArn"]
+    )
+
+
+def _records(aws: EmbeddedAWS) -> list[Any]:
+    records, _ = read_log(aws.client("logs", role="approver"), aws.output("AuditLogGroupName"))
+    return records
+
+
+def _settle(aws: EmbeddedAWS) -> None:
+    aws.settle()
+
+
+def test_each_transition_is_kept_with_who_made_it_and_why(embedded_aws: EmbeddedAWS) -> None:
+    arn = _register(embedded_aws)
+    embedded_aws.client("sagemaker", role="approver").update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus=lifecycle.APPROVED, ApprovalDescription="looks good"
+    )
+    _settle(embedded_aws)
+    rows = transitions(_records(embedded_aws), 1)
+    oldest, approval = rows[-1], rows[-2]
+    assert (oldest.approval_to, oldest.who, oldest.gap) == (lifecycle.PENDING, "data-scientist", False)
+    assert (approval.approval_from, approval.approval_to) == (lifecycle.PENDING, lifecycle.APPROVED)
+    assert (approval.who, approval.why) == ("approver", "looks good")
+    # the staging deployer's own record follows, by its role (a later transition, newest first)
+    assert rows[0].stage_to == f"{lifecycle.STAGE_STAGING}/{lifecycle.STATUS_DEPLOYING}"
+    assert rows[0].who is not None and "StagingRole" in rows[0].who
+
+
+def test_a_transition_made_in_studio_names_the_user_profile(embedded_aws: EmbeddedAWS) -> None:
+    import boto3
+
+    arn = _register(embedded_aws)
+    keys = cloudtrail.studio_keys(embedded_aws, "approver", "alice")
+    studio = boto3.session.Session().client(
+        "sagemaker",
+        region_name=embedded_aws.region,
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        aws_session_token=keys.session_token,
+    )
+    studio.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=lifecycle.REJECTED, ApprovalDescription="no")
+    _settle(embedded_aws)
+    (rejected,) = [t for t in transitions(_records(embedded_aws), 1) if t.approval_to == lifecycle.REJECTED]
+    assert rejected.who == "alice (Studio, approver)"
+
+
+@pytest.mark.parametrize("role", ["data-scientist", "approver"])
+def test_no_person_writes_or_deletes_the_audit_log(embedded_aws: EmbeddedAWS, role: str) -> None:
+    logs = embedded_aws.client("logs", role=role)
+    name = embedded_aws.output("AuditLogGroupName")
+    attempts = [
+        lambda: logs.create_log_stream(logGroupName=name, logStreamName="forged"),
+        lambda: logs.put_log_events(
+            logGroupName=name, logStreamName="forged", logEvents=[{"timestamp": 1, "message": "{}"}]
+        ),
+        lambda: logs.delete_log_group(logGroupName=name),
+        lambda: logs.put_retention_policy(logGroupName=name, retentionInDays=1),
+        lambda: embedded_aws.client("events", role=role).disable_rule(Name="modelops-audit-packages"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            attempt()
+        assert "AccessDenied" in refused.value.response["Error"]["Code"]
+    assert name in [g["logGroupName"] for g in embedded_aws.client("logs").describe_log_groups()["logGroups"]]
+
+
+def test_a_failing_audit_target_is_retried_dead_lettered_and_nothing_else_is_affected(
+    embedded_aws: EmbeddedAWS,
+) -> None:
+    kms = embedded_aws.client("kms")
+    key = embedded_aws.output("ArtifactKeyArn")
+    kms.disable_key(KeyId=key)  # CloudWatch Logs can no longer encrypt new events
+    arn = _register(embedded_aws)
+    kms.enable_key(KeyId=key)
+    _settle(embedded_aws)
+    failed = [d for d in embedded_aws.dispatcher.dead_letters if ":logs:" in d.function]
+    assert failed and all(d.attempts == 3 and "KMSInvalidState" in (d.error or "") for d in failed)
+    queue = embedded_aws.output("AuditDeadLetterQueueUrl")
+    messages = embedded_aws.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == len(failed)
+    # the registration itself happened, and later transitions are recorded again
+    assert embedded_aws.client("sagemaker").describe_model_package(ModelPackageName=arn)["ModelPackageArn"] == arn
+    embedded_aws.client("sagemaker", role="approver").update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus=lifecycle.REJECTED, ApprovalDescription="no"
+    )
+    _settle(embedded_aws)
+    rows = transitions(_records(embedded_aws), 1)
+    # the registration was never written: the first recorded change shows a gap before it
+    assert rows[-1].gap and rows[-1].approval_from is None and rows[-1].approval_to == lifecycle.REJECTED
+
+
+@pytest.fixture
+def embedded_aws_options() -> dict[str, Any]:
+    return {"delivery": "duplicated"}
+
+
+def test_duplicated_and_reordered_deliveries_give_one_row_per_transition(embedded_aws: EmbeddedAWS) -> None:
+    arn = _register(embedded_aws)
+    embedded_aws.client("sagemaker", role="approver").update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus=lifecycle.REJECTED, ApprovalDescription="no"
+    )
+    _settle(embedded_aws)
+    records = _records(embedded_aws)
+    rows = transitions(records, 1)
+    assert [r.approval_to for r in rows] == [lifecycle.REJECTED, lifecycle.PENDING]
+    assert transitions(list(reversed(records)), 1) == rows  # ordered by time, not by storage
+
+
+def test_status_at_a_moment_before_the_log_says_so(embedded_aws: EmbeddedAWS) -> None:
+    _register(embedded_aws)
+    _settle(embedded_aws)
+    records = _records(embedded_aws)
+    with pytest.raises(LogDoesNotReachBack, match="does not reach back"):
+        served_at(records, ["modelops-production"], records[0].time - timedelta(days=1))
+    (now,) = served_at(records, ["modelops-production"], datetime.now(UTC))
+    assert now.package_arn is None  # nothing was ever deployed to production
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2999-01-01T00:00Z"])
+def test_an_unparseable_or_future_time_is_one_line_and_exit_2(value: str) -> None:
+    result = CliRunner().invoke(main, ["status", "--at", value])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
