@@ -20,6 +20,7 @@ of the logical IDs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -31,6 +32,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from modelops.contract import names
@@ -47,7 +49,7 @@ READ_ACTIONS = ("logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogSt
 _DELIVERY_PRINCIPALS = ("events.amazonaws.com", "delivery.logs.amazonaws.com")
 
 
-def api_call_detail(group: str, endpoints: Sequence[str]) -> dict[str, object]:
+def api_call_detail(group: str, endpoints: Sequence[str]) -> dict[str, Any]:
     """The CloudTrail records of the calls that change the group's versions or the project's endpoints.
 
     CloudTrail writes SageMaker's request members in lower camel case ("Understand SageMaker AI log file
@@ -87,7 +89,7 @@ class _LogGroupTarget:
     def __init__(self, log_group_arn: str, queue: sqs.IQueue, retry_attempts: int) -> None:
         self._arn, self._queue, self._retries = log_group_arn, queue, retry_attempts
 
-    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:  # noqa: A002
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(
             arn=self._arn,
             dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self._queue.queue_arn),
@@ -158,7 +160,7 @@ class AuditTrail(Construct):
                 reason="This queue is itself the dead-letter queue of the audit trail's rule targets.",
             )
         )
-        patterns = {
+        patterns: dict[str, tuple[str, str, dict[str, Any]]] = {
             "PackageChanges": ("packages", PACKAGE_STATE_CHANGE, {"ModelPackageGroupName": [group_name]}),
             "EndpointChanges": ("endpoints", ENDPOINT_STATE_CHANGE, {"EndpointName": list(endpoint_names)}),
             "ApiCalls": ("api-calls", API_CALL, api_call_detail(group_name, endpoint_names)),
@@ -187,7 +189,13 @@ class AuditTrail(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsForTheAuditLog",
                 principals=[iam.ServicePrincipal(f"logs.{cdk.Aws.REGION}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 resources=["*"],  # in a key policy "*" means this key
                 conditions={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": self.log_group_arn}},
             )
@@ -276,4 +284,3 @@ class AuditTrail(Construct):
     @property
     def streams_arn(self) -> str:
         return f"{self.log_group_arn}:log-stream:*"
-

@@ -17,7 +17,9 @@ def parse_time(value: str, option: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise click.UsageError(f"{option} {value!r} is not a time: use ISO 8601, e.g. 2026-12-01T03:00Z") from None
+        raise click.UsageError(
+            f"{option} {value!r} is not a time: use ISO 8601, e.g. 2026-12-01T03:00Z"
+        ) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment > datetime.now(UTC):
         raise click.UsageError(f"{option} {value!r} is in the future: the log records only what happened")
@@ -58,7 +60,9 @@ def history_table(rows: Sequence[Transition]) -> str:
             f"{row.why or ''}"
         )
         if row.gap:
-            lines.append(f"{'':20}  {row.version:>3}  -- gap: the audit log holds nothing of this version before this --")
+            lines.append(
+                f"{'':20}  {row.version:>3}  -- gap: the audit log holds nothing of this version before this --"
+            )
     return "\n".join(lines)
 
 
@@ -66,5 +70,7 @@ def served_table(rows: Sequence[Served], moment: datetime) -> str:
     lines = [f"at {moment:%Y-%m-%dT%H:%M:%SZ}:"]
     for row in rows:
         since = f" since {row.since:%Y-%m-%dT%H:%M:%SZ}" if row.since else ""
-        lines.append(f"  {row.endpoint_name}: {row.package_arn or 'nothing'}{since} ({row.status or 'no record'})")
+        lines.append(
+            f"  {row.endpoint_name}: {row.package_arn or 'nothing'}{since} ({row.status or 'no record'})"
+        )
     return "\n".join(lines)

@@ -50,7 +50,28 @@ _INSTANCE_SETTINGS = (
 # PutRetentionPolicy's retentionInDays accepts only these values (CloudWatch Logs API reference,
 # PutRetentionPolicy; AWS::Logs::LogGroup RetentionInDays lists the same).
 LOG_RETENTION_DAYS: Final = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 

@@ -55,7 +55,13 @@ def user_identity(caller: Any, access_key: str, account: str) -> dict[str, Any]:
     """The ``userIdentity`` element for ``caller`` (``modelops.local.iam.enforcement.callers.Caller``)."""
     arn = caller.session_arn
     if arn.endswith(":root"):
-        return {"type": "Root", "principalId": account, "arn": arn, "accountId": account, "accessKeyId": access_key}
+        return {
+            "type": "Root",
+            "principalId": account,
+            "arn": arn,
+            "accountId": account,
+            "accessKeyId": access_key,
+        }
     role_name, session = arn.split(":assumed-role/", 1)[1].split("/", 1)
     role_arn = caller.identity.principal.arn
     role_id = _role_id(role_arn, account)

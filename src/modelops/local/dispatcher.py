@@ -219,7 +219,9 @@ class Dispatcher:
                 error = exc
         assert error is not None
         logs_target.dead_letter(event, rule.arn, target, error)
-        return Delivery(event, rule.name, target.arn, attempts, f"{error.code}: {error}", target.dead_letter_arn)
+        return Delivery(
+            event, rule.name, target.arn, attempts, f"{error.code}: {error}", target.dead_letter_arn
+        )
 
     def timeout_of(self, function: Function) -> float:
         return self.timeouts.get(function.name, function.timeout_seconds)

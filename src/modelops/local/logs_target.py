@@ -64,7 +64,9 @@ def write(event: dict[str, Any], rule_name: str, target: LogTarget, account: str
     backend = logs_backends[account][region]
     group = backend.groups.get(target.log_group_name)
     if group is None:
-        raise LogDeliveryError("ResourceNotFoundException", f"log group {target.log_group_name} does not exist")
+        raise LogDeliveryError(
+            "ResourceNotFoundException", f"log group {target.log_group_name} does not exist"
+        )
     if not _policy_allows_eventbridge(backend, target.arn):
         raise LogDeliveryError(
             "AccessDeniedException", f"no resource policy lets {EVENTBRIDGE} write to {target.log_group_name}"

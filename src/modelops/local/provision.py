@@ -306,7 +306,7 @@ class _Provisioner:
         options = {"kmsKeyId": props["KmsKeyId"]} if props.get("KmsKeyId") else {}
         backend.create_log_group(name, {}, **options)
         if props.get("RetentionInDays") is not None:
-            backend.put_retention_policy(name, int(props["RetentionInDays"]))
+            backend.put_retention_policy(name, str(int(props["RetentionInDays"])))
 
     def _log_resource_policy(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.logs.models import logs_backends

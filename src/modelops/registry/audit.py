@@ -126,6 +126,7 @@ def _stage(detail: dict[str, Any]) -> str | None:
 
 def transitions(records: list[Record], version: int | None = None) -> list[Transition]:
     """Each version's recorded changes, newest first; ``version`` keeps one version's only."""
+    records = sorted(records, key=lambda r: (r.time, r.stored))  # whatever order they were handed in
     calls = [r for r in records if r.detail_type == API_CALL and "errorCode" not in r.detail]
     used: set[str] = set()
     previous: dict[int, Record] = {}
@@ -149,7 +150,9 @@ def transitions(records: list[Record], version: int | None = None) -> list[Trans
         approval_changed = before is None or approval != before.detail.get("ModelApprovalStatus")
         why = detail.get("ApprovalDescription") if approval_changed and not stage else None
         if not why:
-            why = (detail.get("ModelLifeCycle") or {}).get("StageDescription") or detail.get("ApprovalDescription")
+            why = (detail.get("ModelLifeCycle") or {}).get("StageDescription") or detail.get(
+                "ApprovalDescription"
+            )
         found.append(
             Transition(
                 time=record.time,
@@ -164,7 +167,7 @@ def transitions(records: list[Record], version: int | None = None) -> list[Trans
             )
         )
         previous[number] = record
-    return sorted(found, key=lambda t: t.time, reverse=True)
+    return found[::-1]  # newest first; same-second ties in stored order, reversed
 
 
 def _caller(change: Record, calls: list[Record], used: set[str]) -> str | None:
@@ -233,6 +236,7 @@ class Served:
 
 def served_at(records: list[Record], endpoints: list[str], moment: datetime) -> list[Served]:
     """What each endpoint served at ``moment`` by the log; raises when the log starts after it."""
+    records = sorted(records, key=lambda r: (r.time, r.stored))
     if not records or records[0].time > moment:
         start = records[0].time.isoformat() if records else "nothing"
         raise LogDoesNotReachBack(

@@ -163,6 +163,8 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("sts", "GetCallerIdentity"): lambda c: None,
     ("kms", "ListKeys"): _anywhere("kms:ListKeys"),
     ("kms", "Encrypt"): _named("kms:Encrypt", "kms", "key", "KeyId"),
+    ("kms", "DisableKey"): _named("kms:DisableKey", "kms", "key", "KeyId"),
+    ("kms", "EnableKey"): _named("kms:EnableKey", "kms", "key", "KeyId"),
     ("lambda", "ListFunctions"): _anywhere("lambda:ListFunctions"),
     ("lambda", "GetFunction"): _named("lambda:GetFunction", "lambda", "function", "FunctionName", ":"),
     ("cloudformation", "DescribeStacks"): _stack,
