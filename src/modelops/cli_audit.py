@@ -32,13 +32,27 @@ def _logs(region: str | None) -> Any:
     return boto3.session.Session(region_name=region).client("logs")
 
 
+def _read(group: str, region: str | None, since: datetime | None = None) -> list[Any]:
+    from botocore.exceptions import ClientError
+
+    log_group = names.audit_log_group_name(group)
+    try:
+        records, _calls = read_log(_logs(region), log_group, since)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        raise click.ClickException(
+            f"no audit log {log_group}: the registry stack of group {group} is not deployed here"
+        ) from None
+    return records
+
+
 def history(group: str, region: str | None, version: int | None, since: datetime | None) -> list[Transition]:
-    records, _calls = read_log(_logs(region), names.audit_log_group_name(group), since)
-    return transitions(records, version)
+    return transitions(_read(group, region, since), version)
 
 
 def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:
-    records, _calls = read_log(_logs(region), names.audit_log_group_name(group))
+    records = _read(group, region)
     endpoints = [names.endpoint_name(project, environment) for environment in names.ENVIRONMENTS]
     return served_at(records, endpoints, moment)
 

@@ -148,3 +148,56 @@ def test_an_unparseable_or_future_time_is_one_line_and_exit_2(value: str) -> Non
     result = CliRunner().invoke(main, ["status", "--at", value])
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_history_cli_shows_each_transition_newest_first_as_table_and_json(embedded_aws: EmbeddedAWS) -> None:
+    import json
+
+    arn = _register(embedded_aws)
+    embedded_aws.client("sagemaker", role="approver").update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus=lifecycle.REJECTED, ApprovalDescription="too slow"
+    )
+    _settle(embedded_aws)
+    runner = CliRunner()
+    table = runner.invoke(main, ["history", "1"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert (
+        "PendingManualApproval -> Rejected" in lines[1] and "approver" in lines[1] and "too slow" in lines[1]
+    )
+    rows = json.loads(runner.invoke(main, ["history", "--json"]).output)
+    assert [(r["approval"]["from"], r["approval"]["to"]) for r in rows] == [
+        (lifecycle.PENDING, lifecycle.REJECTED),
+        (None, lifecycle.PENDING),
+    ]
+    later = runner.invoke(main, ["history", "--since", "2999-01-01T00:00Z"])
+    assert later.exit_code == 2  # a future --since is refused like a future --at
+
+
+def test_the_synthesized_people_policy_denies_every_audit_write(synthesized_cdk_out: Path) -> None:
+    import fnmatch
+    import json
+
+    template = json.loads((synthesized_cdk_out / "modelops-registry.template.json").read_text())
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and "audit log" in r["Properties"].get("Description", "")
+    ]
+    (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    log = "arn:aws:logs:us-east-1:123456789012:log-group:/modelops/audit/diabetes-progression"
+    for action, resource in [
+        ("logs:PutLogEvents", f"{log}:log-stream:forged"),
+        ("logs:CreateLogStream", f"{log}:log-stream:forged"),
+        ("logs:DeleteLogStream", f"{log}:log-stream:any"),
+        ("logs:DeleteLogGroup", log),
+        ("logs:PutRetentionPolicy", log),
+        ("logs:DisassociateKmsKey", log),
+        ("events:DisableRule", "arn:aws:events:us-east-1:123456789012:rule/modelops-audit-packages"),
+        ("events:RemoveTargets", "arn:aws:events:us-east-1:123456789012:rule/modelops-audit-api-calls"),
+    ]:
+        assert any(fnmatch.fnmatchcase(action, a) for a in deny["Action"]), action
+        assert any(fnmatch.fnmatchcase(resource, r) for r in deny["Resource"]), resource
+    assert "Condition" not in deny  # unconditional: no request shape escapes it
+    (read,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert not any(fnmatch.fnmatchcase(a, "logs:Put*") or a.startswith("logs:Delete") for a in read["Action"])

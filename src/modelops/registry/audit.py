@@ -127,7 +127,10 @@ def _stage(detail: dict[str, Any]) -> str | None:
 def transitions(records: list[Record], version: int | None = None) -> list[Transition]:
     """Each version's recorded changes, newest first; ``version`` keeps one version's only."""
     records = sorted(records, key=lambda r: (r.time, r.stored))  # whatever order they were handed in
-    calls = [r for r in records if r.detail_type == API_CALL and "errorCode" not in r.detail]
+    calls: dict[str, list[Record]] = {}  # by the package ARN each call names: a version's calls only
+    for call in records:
+        if call.detail_type == API_CALL and "errorCode" not in call.detail:
+            calls.setdefault(_call_target(call), []).append(call)
     used: set[str] = set()
     previous: dict[int, Record] = {}
     found: list[Transition] = []
@@ -170,17 +173,19 @@ def transitions(records: list[Record], version: int | None = None) -> list[Trans
     return found[::-1]  # newest first; same-second ties in stored order, reversed
 
 
-def _caller(change: Record, calls: list[Record], used: set[str]) -> str | None:
+def _call_target(call: Record) -> str:
+    request = call.detail.get("requestParameters") or {}
+    response = call.detail.get("responseElements") or {}
+    return str(request.get("modelPackageArn") or response.get("modelPackageArn") or "").lower()
+
+
+def _caller(change: Record, calls: dict[str, list[Record]], used: set[str]) -> str | None:
     """Who asked for this change: the nearest unused CloudTrail record of the same version asking for it."""
-    arn = str(change.detail.get("ModelPackageArn", "")).lower()
     best: Record | None = None
-    for call in calls:
+    for call in calls.get(str(change.detail.get("ModelPackageArn", "")).lower(), []):
         if call.event_id in used or abs((call.time - change.time).total_seconds()) > CALLER_WINDOW_SECONDS:
             continue
-        request = call.detail.get("requestParameters") or {}
-        response = call.detail.get("responseElements") or {}
-        target = str(request.get("modelPackageArn") or response.get("modelPackageArn") or "").lower()
-        if target != arn or not _asks_for(call, change):
+        if not _asks_for(call, change):
             continue
         if best is None or abs(call.time - change.time) < abs(best.time - change.time):
             best = call
