@@ -260,26 +260,35 @@ class AuditTrail(Construct):
         )
 
     def acknowledge_streams(self, scope: Construct) -> None:
-        """cdk-nag: the human policies name the audit log and its rules by short patterns (their size)."""
-        for pattern in (self.log_pattern, self.rules_pattern):
+        """cdk-nag: the people's policy names the audit log with its streams, and the rules, by one pattern
+        each: EventBridge names the streams, and the rules share the project's audit prefix."""
+        rendered = {
+            self.log_pattern: "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+            f"{self.log_group_name}*",
+            self.rules_pattern: "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/"
+            f"{self.rule_name_prefix}*",
+        }
+        for finding in rendered.values():
             cdk.Validations.of(scope).acknowledge(
                 cdk.Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{pattern}]",
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{finding}]",
                     reason="EventBridge names the audit log's streams; one pattern covers the log group and its "
-                    "streams (or the project's audit rules), short for the managed policy's 6,144 characters. "
-                    "Reads are of audit logs only; the explicit Deny of writes fails closed.",
+                    "streams (or the project's audit rules). Reads are of the audit log only; the explicit Deny "
+                    "of writes fails closed.",
                 )
             )
 
     @property
     def log_pattern(self) -> str:
-        """The audit log group and its streams in one ARN pattern (any partition, region, account)."""
-        return f"arn:*:logs:*:*:log-group:{self.log_group_name}*"
+        """The audit log group and its streams in one ARN pattern."""
+        return f"{self.log_group_arn}*"
 
     @property
     def rules_pattern(self) -> str:
         """Every audit rule of the project (the rules are named ``<project>-audit-*``)."""
-        return f"arn:*:events:*:*:rule/{self.rule_name_prefix}*"
+        return cdk.Stack.of(self).format_arn(
+            service="events", resource="rule", resource_name=f"{self.rule_name_prefix}*"
+        )
 
     @property
     def streams_arn(self) -> str:

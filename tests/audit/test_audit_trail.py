@@ -201,3 +201,23 @@ def test_the_synthesized_people_policy_denies_every_audit_write(synthesized_cdk_
     assert "Condition" not in deny  # unconditional: no request shape escapes it
     (read,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert not any(fnmatch.fnmatchcase(a, "logs:Put*") or a.startswith("logs:Delete") for a in read["Action"])
+
+
+def test_the_emitted_cloudtrail_record_has_the_documented_fields(embedded_aws: EmbeddedAWS) -> None:
+    import json
+
+    documented = json.loads(
+        (Path(__file__).parents[1] / "events" / "aws_doc_cloudtrail_create_endpoint.json").read_text()
+    )
+    _register(embedded_aws)
+    _settle(embedded_aws)
+    (call,) = [r.detail for r in _records(embedded_aws) if r.detail_type == "AWS API Call via CloudTrail"]
+    assert set(documented) <= set(call)
+    assert call["eventSource"] == documented["eventSource"]
+    assert set(call["requestParameters"]) >= {
+        "modelPackageGroupName",
+        "modelApprovalStatus",
+    }  # lower camel case
+    assert call["responseElements"]["modelPackageArn"].endswith("/1")
+    assert call["userIdentity"]["type"] == "AssumedRole"
+    assert call["userIdentity"]["sessionContext"]["sessionIssuer"]["userName"] == "data-scientist"
