@@ -32,12 +32,14 @@ def _logs(region: str | None) -> Any:
     return boto3.session.Session(region_name=region).client("logs")
 
 
-def _read(group: str, region: str | None, since: datetime | None = None) -> list[Any]:
+def _read(
+    group: str, region: str | None, since: datetime | None = None, until: datetime | None = None
+) -> list[Any]:
     from botocore.exceptions import ClientError
 
     log_group = names.audit_log_group_name(group)
     try:
-        records, _calls = read_log(_logs(region), log_group, since)
+        records, _calls = read_log(_logs(region), log_group, since, until)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
             raise
@@ -52,7 +54,7 @@ def history(group: str, region: str | None, version: int | None, since: datetime
 
 
 def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:
-    records = _read(group, region)
+    records = _read(group, region, until=moment)  # what was served then needs nothing later
     endpoints = [names.endpoint_name(project, environment) for environment in names.ENVIRONMENTS]
     return served_at(records, endpoints, moment)
 

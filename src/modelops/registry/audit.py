@@ -66,12 +66,14 @@ def _time(event: dict[str, Any], detail: dict[str, Any]) -> datetime:
     return _parse(event["time"])
 
 
-def read_log(logs: Any, log_group: str, since: datetime | None = None) -> tuple[list[Record], int]:
-    """Every record of the log (FilterLogEvents, all pages), de-duplicated and in time order; and the number
-    of calls it took."""
+def read_log(
+    logs: Any, log_group: str, since: datetime | None = None, until: datetime | None = None
+) -> tuple[list[Record], int]:
+    """Every record of the log from ``since`` to ``until`` (FilterLogEvents, all pages), de-duplicated and in
+    time order; and the number of calls it took."""
     seen: dict[str, Record] = {}
     calls = 0
-    for page in _pages(logs, log_group, since):
+    for page in _pages(logs, log_group, since, until):
         calls += 1
         for event in page:
             record = Record.from_message(event["message"], len(seen))
@@ -80,10 +82,14 @@ def read_log(logs: Any, log_group: str, since: datetime | None = None) -> tuple[
     return sorted(seen.values(), key=lambda r: (r.time, r.stored)), calls
 
 
-def _pages(logs: Any, log_group: str, since: datetime | None) -> Iterator[list[dict[str, Any]]]:
+def _pages(
+    logs: Any, log_group: str, since: datetime | None, until: datetime | None
+) -> Iterator[list[dict[str, Any]]]:
     options: dict[str, Any] = {"logGroupName": log_group}
     if since is not None:
         options["startTime"] = int(since.timestamp() * 1000)
+    if until is not None:  # endTime is exclusive (FilterLogEvents): a second past the moment, to the second
+        options["endTime"] = int(until.timestamp() * 1000) + 1000
     while True:
         page = logs.filter_log_events(**options)
         yield page.get("events", [])
