@@ -59,8 +59,9 @@ def status_at(group: str, project: str, region: str | None, moment: datetime) ->
     return served_at(records, endpoints, moment)
 
 
-def _arrow(before: str | None, after: str | None) -> str:
-    if before == after:
+def _arrow(before: str | None, after: str | None, first: bool) -> str:
+    """``from -> to``; a registration has no from, and a first record after a gap an unknown one (``?``)."""
+    if before == after or (before is None and first):
         return after or "-"
     return f"{before or '?'} -> {after or '-'}"
 
@@ -71,8 +72,8 @@ def history_table(rows: Sequence[Transition]) -> str:
     lines = [f"{'time':20}  {'ver':>3}  {'approval':36}  {'stage':44}  {'who':28}  why"]
     for row in rows:
         lines.append(
-            f"{row.time:%Y-%m-%dT%H:%M:%SZ}  {row.version:>3}  {_arrow(row.approval_from, row.approval_to):36}  "
-            f"{_arrow(row.stage_from, row.stage_to):44}  {(row.who or 'unknown (no CloudTrail record)'):28}  "
+            f"{row.time:%Y-%m-%dT%H:%M:%SZ}  {row.version:>3}  {_arrow(row.approval_from, row.approval_to, not row.gap):36}  "
+            f"{_arrow(row.stage_from, row.stage_to, not row.gap):44}  {(row.who or 'unknown (no CloudTrail record)'):28}  "
             f"{row.why or ''}"
         )
         if row.gap:

@@ -288,7 +288,10 @@ class Demo:
     def show_timeline(self) -> None:
         self.say("\nEvent timeline (SageMaker events -> EventBridge rules -> deployer Lambdas):")
         handlers = {f.name: f.handler.split(".")[-2] for f in self.aws.dispatcher.functions.values()}
-        for number, delivery in enumerate(self.aws.dispatcher.deliveries, 1):
+        lambdas = [
+            d for d in self.aws.dispatcher.deliveries if d.function in handlers
+        ]  # the audit log's aside
+        for number, delivery in enumerate(lambdas, 1):
             outcome = "" if delivery.ok else f"  FAILED: {delivery.error}"
             handler = handlers.get(delivery.function, delivery.function)
             self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modelops.contract import lifecycle
@@ -222,8 +222,11 @@ def principal_name(identity: dict[str, Any]) -> str:
         return f"{context['sourceIdentity']} (Studio, {issuer})" if issuer else str(context["sourceIdentity"])
     arn = str(identity.get("arn", ""))
     if ":assumed-role/" in arn:
+        # The session names the actor (a Lambda function, an SSO user's e-mail), the role only what it may do.
         role, _, session = arn.split(":assumed-role/", 1)[1].partition("/")
-        return role if session in ("", role) else f"{role}/{session}"
+        return session or role
+    if arn.endswith(":root"):
+        return "root"
     return arn or str(identity.get("type", "unknown"))
 
 
@@ -253,13 +256,15 @@ def served_at(records: list[Record], endpoints: list[str], moment: datetime) -> 
         raise LogDoesNotReachBack(
             f"the audit log does not reach back to {moment.isoformat()} (its earliest record: {start})"
         )
+    # A moment given to the second covers that second (the endpoint events carry milliseconds).
+    limit = moment + timedelta(seconds=1) if moment.microsecond == 0 else moment
     answers = []
     for name in endpoints:
         served: str | None = None
         since: datetime | None = None
         status: str | None = None
         for record in records:
-            if record.time > moment:
+            if record.time >= limit:
                 break
             if record.detail_type != ENDPOINT_STATE_CHANGE or record.detail.get("EndpointName") != name:
                 continue
