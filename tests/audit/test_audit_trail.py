@@ -60,9 +60,9 @@ def test_each_transition_is_kept_with_who_made_it_and_why(embedded_aws: Embedded
     assert (oldest.approval_to, oldest.who, oldest.gap) == (lifecycle.PENDING, "data-scientist", False)
     assert (approval.approval_from, approval.approval_to) == (lifecycle.PENDING, lifecycle.APPROVED)
     assert (approval.who, approval.why) == ("approver", "looks good")
-    # the staging deployer's own record follows, by its role (a later transition, newest first)
+    # the staging deployer's own record follows (a later transition, newest first)
     assert rows[0].stage_to == f"{lifecycle.STAGE_STAGING}/{lifecycle.STATUS_DEPLOYING}"
-    assert rows[0].who is not None and "StagingRole" in rows[0].who
+    assert rows[0].who is not None and "DeployStagingFunction" in rows[0].who  # the Lambda, by its session
 
 
 def test_a_transition_made_in_studio_names_the_user_profile(embedded_aws: EmbeddedAWS) -> None:
