@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from infra.constructs.audit_trail import AuditTrail
+from infra.constructs.governance.humans import audit_log_denies
 from infra.constructs.governed_registry import GovernedRegistry
 from modelops.contract import names
 from modelops.contract.settings import StageSettings
@@ -28,8 +31,30 @@ class RegistryStack(cdk.Stack):
             endpoint_name_prefix=settings.project_name,
             job_output_writer_role_names=[names.pipeline_role_name(settings.project_name)],
         )
+        self.audit_trail = AuditTrail(
+            self,
+            "AuditTrail",
+            group_name=settings.model_package_group_name,
+            project_name=settings.project_name,
+            endpoint_names=[names.endpoint_name(settings.project_name, e) for e in names.ENVIRONMENTS],
+            key=self.registry.key,
+            topic=self.registry.topic,
+            alarm_name=names.audit_dead_letter_alarm_name(settings.project_name),
+            retention_days=settings.audit_log_retention_days,
+        )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
+        # People read the audit log (``modelops history``); none of them writes to it or deletes from it. A
+        # policy of its own, attached to every person's role beside theirs: IAM's 6,144 characters per managed
+        # policy leave no room for it in the approver's.
+        trail = self.audit_trail
+        self.people_audit_policy = iam.ManagedPolicy(
+            self,
+            "PeopleAuditLogPolicy",
+            description=f"Everyone of {settings.project_name}: read the audit log, never write or delete it",
+            statements=[trail.read_statement(), *audit_log_denies(trail.log_pattern, trail.rules_pattern)],
+        )
+        trail.acknowledge_streams(self.people_audit_policy)
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,
@@ -37,8 +62,11 @@ class RegistryStack(cdk.Stack):
             "ArtifactBucketName": self.registry.artifact_bucket.bucket_name,
             "ArtifactKeyArn": self.registry.key.key_arn,
             "LifecycleTopicArn": self.registry.topic.topic_arn,
+            "AuditLogGroupName": self.audit_trail.log_group_name,
+            "AuditDeadLetterQueueUrl": self.audit_trail.dead_letter_queue.queue_url,
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
+            "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
         }
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)

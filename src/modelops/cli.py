@@ -324,14 +324,17 @@ def redrive(project: str, dry_run: bool, region: str | None, as_json: bool) -> N
 
 @main.command()
 @click.argument("reference", required=False)
+@click.option("--since", default=None, help="Only transitions from this time on (ISO 8601, UTC by default).")
 @_registry_options
 @handled
-def history(reference: str | None, group: str, region: str | None, as_json: bool) -> None:
-    """Who registered, approved and moved versions, when and why (one version, or all)."""
-    from modelops import cli_format
+def history(reference: str | None, since: str | None, group: str, region: str | None, as_json: bool) -> None:
+    """Every transition from the audit log, newest first: approval and stage from -> to, who, why."""
+    from modelops import cli_audit
 
-    entries = _registry(group, region, reference).get_history(reference)
-    _echo(as_json, [e.to_dict() for e in entries], cli_format.history_table(entries))
+    start = cli_audit.parse_time(since, "--since") if since is not None else None
+    version = _registry(group, region, reference).get_version(reference).version if reference else None
+    rows = cli_audit.history(group, region, version, start)
+    _echo(as_json, [r.to_dict() for r in rows], cli_audit.history_table(rows))
 
 
 @main.command()
@@ -352,12 +355,24 @@ def resolve(reference: str, group: str, region: str | None, as_json: bool) -> No
     show_default=True,
     help=f"Project name; endpoints are <project>-staging and <project>-production (env {PROJECT_ENV}).",
 )
+@click.option("--at", "at", default=None, help="What each endpoint served at this time, from the audit log.")
 @_registry_options
 @handled
-def status(project: str, group: str, region: str | None, as_json: bool) -> None:
-    """What each endpoint serves next to what the registry says, with drift flagged."""
+def status(project: str, at: str | None, group: str, region: str | None, as_json: bool) -> None:
+    """What each endpoint serves next to what the registry says, with drift flagged (or served --at TIME)."""
     from modelops import cli_format
 
+    if at is not None:
+        from modelops import cli_audit
+        from modelops.registry.audit import LogDoesNotReachBack
+
+        moment = cli_audit.parse_time(at, "--at")
+        try:
+            served = cli_audit.status_at(group, project, region, moment)
+        except LogDoesNotReachBack as error:
+            raise click.ClickException(str(error)) from None
+        _echo(as_json, [s.to_dict() for s in served], cli_audit.served_table(served, moment))
+        return
     statuses = _registry(group, region).get_endpoint_status(project)
     _echo(as_json, [s.to_dict() for s in statuses], cli_format.status_table(statuses))
 

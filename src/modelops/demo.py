@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,7 @@ class Demo:
             self.expect_stage(v1, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_RETIRED)
             self.expect_served(self.production_endpoint, v2)
             self.say(f"production moved to version {v2} by a blue/green update; version {v1} is archived")
+            middle = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # asked about at the end (audit log)
         with self.step(5, "Register version 3 with broken serving code: staging verification rejects it"):
             v3 = self.train(V1_HYPERPARAMETERS, serving_fault=V3_SERVING_FAULT)
             self.approve_as_studio(v3)
@@ -154,6 +156,12 @@ class Demo:
             self.cli("versions", *self.group_opt)
             self.cli("status", "--project", self.project, *self.group_opt)
             self.show_timeline()
+            # The audit log: every transition of the version production was rolled back to, with who and
+            # why, and what each endpoint served in the middle of the run (after step 4).
+            self.say(f"\nthe audit log's history of version {v1}:")
+            self.cli("history", str(v1), *self.group_opt)
+            self.say(f"\nwhat the endpoints served at {middle}, from the audit log:")
+            self.cli("status", "--at", middle, "--project", self.project, *self.group_opt)
         dead = self.aws.dispatcher.dead_letters
         if dead:
             raise DemoError(f"{len(dead)} events were dead-lettered: {dead[0].error}")
@@ -280,7 +288,10 @@ class Demo:
     def show_timeline(self) -> None:
         self.say("\nEvent timeline (SageMaker events -> EventBridge rules -> deployer Lambdas):")
         handlers = {f.name: f.handler.split(".")[-2] for f in self.aws.dispatcher.functions.values()}
-        for number, delivery in enumerate(self.aws.dispatcher.deliveries, 1):
+        lambdas = [
+            d for d in self.aws.dispatcher.deliveries if d.function in handlers
+        ]  # the audit log's aside
+        for number, delivery in enumerate(lambdas, 1):
             outcome = "" if delivery.ok else f"  FAILED: {delivery.error}"
             handler = handlers.get(delivery.function, delivery.function)
             self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")

@@ -256,3 +256,28 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
         ),
         *protected_metadata_denies(),
     ]
+
+
+# What writes to or deletes from the audit log (its group, streams, events, retention, key: the CloudWatch Logs
+# actions of resource types log-group/log-stream that create, put, delete, associate or disassociate) and what
+# stops its rules from recording (the EventBridge rule actions that put, delete, disable or remove targets).
+# Written with wildcards: on these resources only, every such action is one no person needs.
+AUDIT_WRITES = (
+    "logs:Create*",
+    "logs:Put*",
+    "logs:Delete*",
+    "logs:*KmsKey",
+    "events:Put*",
+    "events:Delete*",
+    "events:Disable*",
+    "events:Remove*",
+)
+
+
+def audit_log_denies(log_group_pattern: str, rules_pattern: str) -> list[iam.PolicyStatement]:
+    """No human role writes, forges or deletes an audit record, shortens its retention or stops the rules
+    that write it; only EventBridge writes the log (its resource policy). Scoped to the audit log and rules,
+    so people keep whatever they may do with other log groups and rules. The patterns are
+    ``AuditTrail.log_pattern`` (the group and its streams; a group whose name extends this one's too, which
+    fails closed) and ``AuditTrail.rules_pattern``."""
+    return [_deny("DenyAuditWrites", AUDIT_WRITES, [log_group_pattern, rules_pattern], {})]

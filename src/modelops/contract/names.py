@@ -73,6 +73,17 @@ def resource_prefix(project_name: str, environment: str) -> str:
     return f"{project_name}-{environment[:4]}-v"
 
 
+def audit_log_group_name(group_name: str) -> str:
+    """The append-only log of every transition of ``group_name``'s versions and of what its endpoints serve."""
+    return f"/modelops/audit/{group_name}"
+
+
+def audit_dead_letter_alarm_name(project_name: str) -> str:
+    """The alarm on the audit target's dead-letter queue (under the deployer's alarm pattern: the topic
+    accepts the project's alarms by name)."""
+    return f"{project_name}-deployer-audit-trail-dead-letters"
+
+
 def dead_letter_alarm_name(project_name: str, handler: str) -> str:
     """The alarm on one deployer handler's dead-letter queue."""
     return f"{project_name}-deployer-{handler.replace('_', '-')}-dead-letters"

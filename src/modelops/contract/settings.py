@@ -47,6 +47,34 @@ _INSTANCE_SETTINGS = (
 )
 
 
+# PutRetentionPolicy's retentionInDays accepts only these values (CloudWatch Logs API reference,
+# PutRetentionPolicy; AWS::Logs::LogGroup RetentionInDays lists the same).
+LOG_RETENTION_DAYS: Final = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
 class SettingsError(ValueError):
     """A stage setting has a value SageMaker, IAM or this project would reject, or is missing."""
 
@@ -77,6 +105,8 @@ class StageSettings:
     metric_threshold: float = (
         70.0  # the training pipeline's gate on the primary metric (RMSE; lower is better)
     )
+    # How long the audit log keeps each transition (CloudWatch Logs accepts only these values).
+    audit_log_retention_days: int = 365
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -170,6 +200,12 @@ class StageSettings:
             "a fraction from 0.0 to 1.0",
         )
         _check(self.metric_threshold > 0, "metric_threshold", str(self.metric_threshold), "a positive number")
+        _check(
+            self.audit_log_retention_days in LOG_RETENTION_DAYS,
+            "audit_log_retention_days",
+            str(self.audit_log_retention_days),
+            "one of CloudWatch Logs' retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+        )
 
     @property
     def sagemaker_project_tags(self) -> dict[str, str]:

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from modelops.local import logs_target
 from modelops.local.events import Event
 from modelops.local.lock import LOCK
 from modelops.local.provision import Function, Rule
@@ -163,6 +164,10 @@ class Dispatcher:
         rounds = 2 if self.mode == "duplicated" else 1
         made = 0
         for _ in range(rounds):
+            logged = self._write_logs(batch)
+            with LOCK:
+                self.deliveries.extend(logged)
+            made += len(logged)
             jobs = [
                 (function, json.loads(constant) if constant is not None else event, rule.name)
                 for event in batch
@@ -186,6 +191,37 @@ class Dispatcher:
                 self.deliveries.extend(done)
             made += len(done)
         return made
+
+    def _write_logs(self, batch: list[Event]) -> list[Delivery]:
+        """Each event of ``batch`` written by every CloudWatch Logs target of the rules it matches, with the
+        target's retries and dead-letter queue (``modelops.local.logs_target``)."""
+        done = []
+        for event in batch:
+            for rule, pattern in self._patterns:
+                if not rule.log_targets or not pattern.matches_event(cast(Any, event)):
+                    continue
+                if not _enabled(rule, event):
+                    continue  # a disabled rule matches nothing ("Disable the rule": EventBridge User Guide)
+                for target in rule.log_targets:
+                    done.append(self._write_log(event, rule, target))
+        return done
+
+    def _write_log(self, event: Event, rule: Rule, target: logs_target.LogTarget) -> Delivery:
+        account, region = rule.arn.split(":")[4], rule.arn.split(":")[3]
+        error: logs_target.LogDeliveryError | None = None
+        attempts = 0
+        for attempts in range(1, target.max_retries + 2):
+            try:
+                with LOCK:
+                    logs_target.write(event, rule.name, target, account, region)
+                return Delivery(event, rule.name, target.arn, attempts)
+            except logs_target.LogDeliveryError as exc:
+                error = exc
+        assert error is not None
+        logs_target.dead_letter(event, rule.arn, target, error)
+        return Delivery(
+            event, rule.name, target.arn, attempts, f"{error.code}: {error}", target.dead_letter_arn
+        )
 
     def timeout_of(self, function: Function) -> float:
         return self.timeouts.get(function.name, function.timeout_seconds)
@@ -296,6 +332,15 @@ class Dispatcher:
             from moto.sns.models import sns_backends
 
             sns_backends[account][region].publish(body, arn=arn)
+
+
+def _enabled(rule: Rule, event: Event) -> bool:
+    """The rule's state in the emulated EventBridge now (a test or a person may have disabled it)."""
+    from moto.events.models import events_backends
+
+    bus = events_backends[event["account"]][event["region"]].event_buses.get("default")
+    found = bus.rules.get(rule.name) if bus is not None else None
+    return found is None or found.state == "ENABLED"
 
 
 @contextmanager

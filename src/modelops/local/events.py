@@ -3,8 +3,8 @@
 moto emits no SageMaker events. The ``model_packages`` and ``endpoints`` patches (``modelops.local.patches``)
 call :func:`emit` on every model package create/update and every endpoint status change; :func:`emit` builds the EventBridge envelope
 (``version, id, detail-type, source, account, time, region, resources, detail``), delivers it to the targets of
-the matching rules on moto's default event bus (SQS, SNS, CloudWatch Logs: what the emulator can hold) and hands
-it to the listeners (the dispatcher, which plays the Lambda targets).
+the matching rules on moto's default event bus (SQS, SNS: what the emulator can hold) and hands
+it to the listeners (the dispatcher, which plays the Lambda and CloudWatch Logs targets).
 
 Detail fields follow the documented examples (``tests/events/aws_doc_*.json``, copied verbatim from the
 developer guide page "Events that Amazon SageMaker sends to Amazon EventBridge"; ``tests/events/SOURCES.md``):
@@ -131,7 +131,7 @@ def _deliver_to_event_bus(event: Event) -> None:
     """Deliver to the rules on moto's default bus, as EventBridge would, skipping Lambda targets.
 
     moto's ``put_events`` raises on a Lambda or SNS target and cannot send an ``aws.*`` event with our id, so
-    the rule's own delivery is reused target by target: SQS/Logs through moto, SNS published here, Lambda
+    the rule's own delivery is reused target by target: SQS through moto, SNS published here, Lambda and Logs
     left to the dispatcher (which knows the handler code).
     """
     from moto.events.models import events_backends
@@ -145,8 +145,8 @@ def _deliver_to_event_bus(event: Event) -> None:
             continue
         for target in rule.targets:
             service = target["Arn"].split(":")[2]
-            if service == "lambda":
-                continue
+            if service in ("lambda", "logs"):
+                continue  # the dispatcher plays them, with their retries and dead-letter queues
             if service == "sns":
                 _publish_to_topic(event, target)
                 continue

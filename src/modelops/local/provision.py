@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelops.local.logs_target import LogTarget
 from modelops.local.templates import Resolver, Stack, Unresolvable
 
 # Types the emulator does not create, and why (matched by prefix); anything else is "not emulated".
@@ -23,7 +24,7 @@ _NOT_NEEDED = {
     "AWS::SNS::TopicPolicy": "resource policies are not enforced locally",
     "AWS::SQS::QueuePolicy": "resource policies are not enforced locally",
     "AWS::KMS::Alias": "keys are addressed by id and ARN locally",
-    "AWS::Logs::LogGroup": "handler logs go to this process's output",
+    "AWS::Logs::LogGroup": "handler logs go to this process's output (a named log group is created)",
     "AWS::CDK::Metadata": "CDK bookkeeping",
 }
 
@@ -54,6 +55,7 @@ class Rule:
     pattern: dict[str, Any]
     function_arns: tuple[str, ...]
     inputs: tuple[str | None, ...] = ()  # a target's constant Input replaces the event, as in EventBridge
+    log_targets: tuple[LogTarget, ...] = ()  # CloudWatch Logs targets, which the dispatcher writes
 
 
 @dataclass
@@ -109,6 +111,7 @@ class _Provisioner:
             "AWS::SageMaker::Pipeline": self._pipeline,
             "AWS::Lambda::Function": self._function,
             "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::Logs::ResourcePolicy": self._log_resource_policy,
         }
         # Functions and their invoke configs first: rules point at them.
         order = sorted(self.stack.resources.items(), key=lambda item: _rank(item[1]["Type"]))
@@ -120,6 +123,8 @@ class _Provisioner:
                 creator = self._invoke_config
             elif kind == "AWS::Events::Rule":
                 creator = self._rule
+            elif kind == "AWS::Logs::LogGroup" and "LogGroupName" in resource.get("Properties", {}):
+                creator = self._log_group  # a log a rule writes or a reader reads by name (the audit log)
             if creator is None:
                 reason = next(
                     (why for prefix, why in _NOT_NEEDED.items() if kind.startswith(prefix)), "not emulated"
@@ -275,10 +280,11 @@ class _Provisioner:
         )
         targets = props.get("Targets", [])
         lambdas = [t for t in targets if t["Arn"].split(":")[2] == "lambda"]
+        log_targets = tuple(LogTarget.from_template(t) for t in targets if t["Arn"].split(":")[2] == "logs")
         others = [t for t in targets if t not in lambdas]
         if others:
             backend.put_targets(name, None, others)
-        if pattern is not None and lambdas and props.get("State", "ENABLED") == "ENABLED":
+        if pattern is not None and (lambdas or log_targets) and props.get("State", "ENABLED") == "ENABLED":
             self.result.rules.append(
                 Rule(
                     stack=self.stack.name,
@@ -288,8 +294,27 @@ class _Provisioner:
                     pattern=pattern,
                     function_arns=tuple(t["Arn"] for t in lambdas),
                     inputs=tuple(t.get("Input") for t in lambdas),
+                    log_targets=log_targets,
                 )
             )
+
+    def _log_group(self, logical_id: str, props: dict[str, Any]) -> None:
+        from moto.logs.models import logs_backends
+
+        backend = logs_backends[self.account][self.region]
+        name = props["LogGroupName"]
+        options = {"kmsKeyId": props["KmsKeyId"]} if props.get("KmsKeyId") else {}
+        backend.create_log_group(name, {}, **options)
+        if props.get("RetentionInDays") is not None:
+            backend.put_retention_policy(name, str(int(props["RetentionInDays"])))
+
+    def _log_resource_policy(self, logical_id: str, props: dict[str, Any]) -> None:
+        from moto.logs.models import logs_backends
+
+        document = props["PolicyDocument"]
+        logs_backends[self.account][self.region].put_resource_policy(
+            props["PolicyName"], document if isinstance(document, str) else json.dumps(document)
+        )
 
     def _alarm(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.cloudwatch.models import cloudwatch_backends

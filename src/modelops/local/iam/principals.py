@@ -5,14 +5,15 @@ A role's identity policies are its inline ``Policies``, every ``AWS::IAM::Policy
 ``Roles``, and every ``AWS::IAM::ManagedPolicy`` attached through the policy's ``Roles`` or the role's
 ``ManagedPolicyArns``. A managed policy attached to no role in the assembly is a human role's (the platform
 team attaches it to an SSO permission set or a group): it becomes a principal of its own, named after the
-stack output that exports it (``DataScientistPolicyArn`` -> ``data-scientist``), else its logical ID.
+stack output that exports it (``DataScientistPolicyArn`` -> ``data-scientist``), else its logical ID. A
+policy exported as ``People...PolicyArn`` (``PeopleAuditLogPolicyArn``) is every human role's as well.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from modelops.local.iam.cfn import Assembly, StackResolver
@@ -155,14 +156,27 @@ def _humans(stack: StackResolver, identities: dict[str, Identity], attached: set
         if isinstance(value, dict) and set(value) == {"Ref"} and output_name.endswith("PolicyArn"):
             exported[value["Ref"]] = _kebab(output_name.removesuffix("PolicyArn"))
     env = stack.assembly.env
+    humans: list[str] = []
+    shared: list[Policy] = []
     for logical_id, props in _resources(stack, "AWS::IAM::ManagedPolicy"):
         if stack.physical(logical_id).ref in attached or props.get("Roles"):
             continue
         name = exported.get(logical_id, logical_id)
         policy = Policy.from_document(f"{stack.name}/{logical_id}", stack.resolve(props["PolicyDocument"]))
+        if name.startswith(_EVERY_HUMAN):
+            shared.append(policy)
+            continue
         principal = Principal(f"arn:{env.partition}:iam::{env.account}:role/{name}", env.account)
         identities[name] = Identity(name, principal, (policy,), stack.name, logical_id)
+        humans.append(name)
+    # A policy exported as People...PolicyArn is attached to every human role of the stack as well (IAM's
+    # 6,144 characters per managed policy leave no room for it in theirs).
+    for name in humans:
+        identity = identities[name]
+        identities[name] = replace(identity, policies=(*identity.policies, *shared))
 
+
+_EVERY_HUMAN = "people-"
 
 _RESOURCE_POLICIES = {
     "AWS::S3::BucketPolicy": ("Bucket", "PolicyDocument"),

@@ -1,7 +1,7 @@
 """Operations that create, configure, list or inspect resources (what the platform team, the pipeline and
 the tests' setup do) -> what IAM authorizes, per the service authorization reference for each action:
 https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
-(the pages "Amazon S3", "Amazon SNS", "Amazon SQS", "AWS KMS", "AWS Lambda", "AWS CloudFormation",
+(the pages "Amazon S3", "Amazon SNS", "Amazon SQS", "AWS KMS", "AWS Lambda", "AWS CloudFormation", "Amazon CloudWatch Logs",
 "Amazon EventBridge", "Amazon SageMaker AI"). An action whose reference entry lists no resource type is
 authorized on ``*``; the reference check in ``requests`` refuses a mapping that says otherwise.
 
@@ -102,7 +102,42 @@ def _pipeline_execution(action: str) -> Callable[[Call], None]:
     return build
 
 
+def _log_group(action: str) -> Callable[[Call], None]:
+    """An action on a log group (resource type log-group: ``log-group:${LogGroupName}``, service authorization
+    reference, Amazon CloudWatch Logs); FilterLogEvents may name it by ``logGroupIdentifier`` (name or ARN)."""
+
+    def build(c: Call) -> None:
+        name = str(c.params.get("logGroupName") or c.params.get("logGroupIdentifier", ""))
+        c.add(action, name if name.startswith("arn:") else c.arn("logs", f"log-group:{name}"))
+
+    return build
+
+
+def _log_stream(action: str) -> Callable[[Call], None]:
+    """An action on one stream (resource type log-stream: ``log-group:${LogGroupName}:log-stream:${Name}``)."""
+
+    def build(c: Call) -> None:
+        group = str(c.params.get("logGroupName") or c.params.get("logGroupIdentifier", ""))
+        group_arn = group if group.startswith("arn:") else c.arn("logs", f"log-group:{group}")
+        c.add(action, f"{group_arn}:log-stream:{c.params['logStreamName']}")
+
+    return build
+
+
 RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
+    ("logs", "FilterLogEvents"): _log_group("logs:FilterLogEvents"),
+    ("logs", "DescribeLogStreams"): _log_group("logs:DescribeLogStreams"),
+    ("logs", "DescribeLogGroups"): _anywhere("logs:DescribeLogGroups"),
+    ("logs", "DeleteLogGroup"): _log_group("logs:DeleteLogGroup"),
+    ("logs", "PutRetentionPolicy"): _log_group("logs:PutRetentionPolicy"),
+    ("logs", "DeleteRetentionPolicy"): _log_group("logs:DeleteRetentionPolicy"),
+    ("logs", "GetLogEvents"): _log_stream("logs:GetLogEvents"),
+    ("logs", "CreateLogStream"): _log_stream("logs:CreateLogStream"),
+    ("logs", "PutLogEvents"): _log_stream("logs:PutLogEvents"),
+    ("logs", "DeleteLogStream"): _log_stream("logs:DeleteLogStream"),
+    ("events", "DisableRule"): _named("events:DisableRule", "events", "rule", "Name"),
+    ("events", "DeleteRule"): _named("events:DeleteRule", "events", "rule", "Name"),
+    ("events", "RemoveTargets"): _named("events:RemoveTargets", "events", "rule", "Rule"),
     ("s3", "CreateBucket"): _bucket("s3:CreateBucket"),
     ("s3", "HeadBucket"): _bucket("s3:ListBucket"),
     ("s3", "GetBucketVersioning"): _bucket("s3:GetBucketVersioning"),
@@ -128,6 +163,8 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("sts", "GetCallerIdentity"): lambda c: None,
     ("kms", "ListKeys"): _anywhere("kms:ListKeys"),
     ("kms", "Encrypt"): _named("kms:Encrypt", "kms", "key", "KeyId"),
+    ("kms", "DisableKey"): _named("kms:DisableKey", "kms", "key", "KeyId"),
+    ("kms", "EnableKey"): _named("kms:EnableKey", "kms", "key", "KeyId"),
     ("lambda", "ListFunctions"): _anywhere("lambda:ListFunctions"),
     ("lambda", "GetFunction"): _named("lambda:GetFunction", "lambda", "function", "FunctionName", ":"),
     ("cloudformation", "DescribeStacks"): _stack,

@@ -31,6 +31,7 @@ GROUP_MODULES = (
     "event_patterns",
     "lambda_invocations",
     "request_shapes",
+    "api_call_events",
     "clock",
     "faults",
 )

@@ -1,0 +1,93 @@
+"""``modelops history`` and ``modelops status --at``: the audit log read for people (``registry.audit``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from modelops.contract import names
+from modelops.registry.audit import Served, Transition, read_log, served_at, transitions
+
+
+def parse_time(value: str, option: str) -> datetime:
+    """ISO 8601 (``2026-12-01T03:00``, ``...Z``, ``...+02:00``; no zone means UTC), not in the future."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.UsageError(
+            f"{option} {value!r} is not a time: use ISO 8601, e.g. 2026-12-01T03:00Z"
+        ) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment > datetime.now(UTC):
+        raise click.UsageError(f"{option} {value!r} is in the future: the log records only what happened")
+    return moment.astimezone(UTC)
+
+
+def _logs(region: str | None) -> Any:
+    import boto3
+
+    return boto3.session.Session(region_name=region).client("logs")
+
+
+def _read(
+    group: str, region: str | None, since: datetime | None = None, until: datetime | None = None
+) -> list[Any]:
+    from botocore.exceptions import ClientError
+
+    log_group = names.audit_log_group_name(group)
+    try:
+        records, _calls = read_log(_logs(region), log_group, since, until)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        raise click.ClickException(
+            f"no audit log {log_group}: the registry stack of group {group} is not deployed here"
+        ) from None
+    return records
+
+
+def history(group: str, region: str | None, version: int | None, since: datetime | None) -> list[Transition]:
+    return transitions(_read(group, region, since), version)
+
+
+def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:
+    records = _read(group, region, until=moment)  # what was served then needs nothing later
+    endpoints = [names.endpoint_name(project, environment) for environment in names.ENVIRONMENTS]
+    return served_at(records, endpoints, moment)
+
+
+def _arrow(before: str | None, after: str | None, first: bool) -> str:
+    """``from -> to``; a registration has no from, and a first record after a gap an unknown one (``?``)."""
+    if before == after or (before is None and first):
+        return after or "-"
+    return f"{before or '?'} -> {after or '-'}"
+
+
+def history_table(rows: Sequence[Transition]) -> str:
+    if not rows:
+        return "no transitions in the audit log"
+    lines = [f"{'time':20}  {'ver':>3}  {'approval':36}  {'stage':44}  {'who':28}  why"]
+    for row in rows:
+        lines.append(
+            f"{row.time:%Y-%m-%dT%H:%M:%SZ}  {row.version:>3}  {_arrow(row.approval_from, row.approval_to, not row.gap):36}  "
+            f"{_arrow(row.stage_from, row.stage_to, not row.gap):44}  {(row.who or 'unknown (no CloudTrail record)'):28}  "
+            f"{row.why or ''}"
+        )
+        if row.gap:
+            lines.append(
+                f"{'':20}  {row.version:>3}  -- gap: the audit log holds nothing of this version before this --"
+            )
+    return "\n".join(lines)
+
+
+def served_table(rows: Sequence[Served], moment: datetime) -> str:
+    lines = [f"at {moment:%Y-%m-%dT%H:%M:%SZ}:"]
+    for row in rows:
+        since = f" since {row.since:%Y-%m-%dT%H:%M:%SZ}" if row.since else ""
+        lines.append(
+            f"  {row.endpoint_name}: {row.package_arn or 'nothing'}{since} ({row.status or 'no record'})"
+        )
+    return "\n".join(lines)
