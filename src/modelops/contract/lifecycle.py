@@ -34,6 +34,13 @@ STATUS_RETIRED: Final = "Retired"  # Archived: replaced by a newer production ve
 # Production: `modelops rollback` asks to redeploy this older version. Distinct from Approved so the
 # "never downgrade by accident" guard can tell an explicit rollback from a stray approval of an old version.
 STATUS_ROLLBACK_REQUESTED: Final = "RollbackRequested"
+# The shadow gate (a stage's ``shadow_gate`` setting): a promoted version is first tested as a shadow variant of
+# the production endpoint (an inference experiment), and goes on to the blue/green update only on a passing
+# verdict. Distinct statuses, so a version under test is never mistaken for one being deployed.
+STATUS_SHADOW_TESTING: Final = "ShadowTesting"  # Production: its shadow test runs on the production endpoint
+STATUS_SHADOW_FAILED: Final = "ShadowFailed"  # Production: the test failed, found no traffic or did not start
+STATUS_SHADOW_STOP_REQUESTED: Final = "ShadowStopRequested"  # Production: an approver ends the test early
+STATUS_SHADOW_STOPPED: Final = "ShadowStopped"  # Production: ended early by an approver, never promoted by it
 
 # CustomerMetadataProperties keys a registered version carries so it can be reproduced and compared.
 # Flat keys because SageMaker caps each value at 256 characters and the map at 50 entries.
@@ -62,6 +69,15 @@ META_REJECTION_NOTIFIED: Final = "deploy.rejection_notified"  # approvers were t
 # A staging deployer's record of the artifact it verified (``s3://bucket/key#<version id or ETag>``), so the
 # production deployer can refuse an artifact that changed since (issue 12: what was verified is deployed).
 META_STAGING_ARTIFACT: Final = "deploy.staging_artifact"
+# The shadow evaluator's verdict on a version's shadow test: ``<experiment> <outcome>: <numbers>``, outcome one
+# of SHADOW_OUTCOMES. Written only by the evaluator's role, read by the production deployer, which acts on it
+# only when it names the experiment the version is under now (a verdict of an earlier test is history).
+META_SHADOW_VERDICT: Final = "deploy.shadow_verdict"
+SHADOW_PASS: Final = "pass"
+SHADOW_FAIL: Final = "fail"
+SHADOW_NO_TRAFFIC: Final = "no-traffic"
+SHADOW_NOT_STARTED: Final = "not-started"  # the experiment was cancelled before it ran (its shadow never started)
+SHADOW_OUTCOMES: Final = (SHADOW_PASS, SHADOW_FAIL, SHADOW_NO_TRAFFIC, SHADOW_NOT_STARTED)
 
 # What the gates trust, each written only by the deployer role that records it (infra.constructs.governance
 # holds the IAM that says so): nobody else may set or remove these keys, at registration or later.
@@ -70,6 +86,7 @@ EVIDENCE_KEYS: Final = (
     META_STAGING_ARTIFACT,  # staging deployer (verify_staging), with Staging/Passed
     META_PRODUCTION_SERVED,  # production deployer (finalize_production), with Production/Deployed
     META_REJECTION_NOTIFIED,  # staging deployer (with its rejection) and the notifier
+    META_SHADOW_VERDICT,  # shadow evaluator (evaluate_shadow), on a version at Production/ShadowTesting
 )
 # Facts of a registration that a gate reads (champion/challenger compares the primary metric, verification
 # sends the samples): written once, by the registering request, and never changed or removed afterwards.
@@ -93,5 +110,7 @@ NOTICE_KINDS: Final = (
     "production-deployed",
     "production-rollback-deployed",
     "production-rolled-back",
+    "shadow-failed",
+    "shadow-stopped",
 )
 OWED_NOTICE_KEYS: Final = tuple(META_NOTIFICATION_OWED_PREFIX + kind for kind in NOTICE_KINDS)
