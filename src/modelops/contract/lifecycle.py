@@ -76,7 +76,9 @@ META_SHADOW_VERDICT: Final = "deploy.shadow_verdict"
 SHADOW_PASS: Final = "pass"
 SHADOW_FAIL: Final = "fail"
 SHADOW_NO_TRAFFIC: Final = "no-traffic"
-SHADOW_NOT_STARTED: Final = "not-started"  # the experiment was cancelled before it ran (its shadow never started)
+SHADOW_NOT_STARTED: Final = (
+    "not-started"  # the experiment was cancelled before it ran (its shadow never started)
+)
 SHADOW_OUTCOMES: Final = (SHADOW_PASS, SHADOW_FAIL, SHADOW_NO_TRAFFIC, SHADOW_NOT_STARTED)
 
 # What the gates trust, each written only by the deployer role that records it (infra.constructs.governance

@@ -85,8 +85,12 @@ class StageSettings:
     shadow_min_requests: int = 200  # ... or once the shadow has answered this many requests
     shadow_sampling_percent: int = 100  # ShadowModelVariants' SamplingPercentage
     shadow_error_rate_tolerance: float = 0.01  # shadow error rate may exceed production's by this much
-    shadow_latency_tolerance: float = 0.5  # shadow p50/p99 ModelLatency may exceed production's by this fraction
-    shadow_agreement_tolerance: float = 0.25  # mean |shadow - production| over production's standard deviation
+    shadow_latency_tolerance: float = (
+        0.5  # shadow p50/p99 ModelLatency may exceed production's by this fraction
+    )
+    shadow_agreement_tolerance: float = (
+        0.25  # mean |shadow - production| over production's standard deviation
+    )
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
