@@ -54,6 +54,9 @@ class Rule:
     pattern: dict[str, Any]
     function_arns: tuple[str, ...]
     inputs: tuple[str | None, ...] = ()  # a target's constant Input replaces the event, as in EventBridge
+    schedule: str | None = (
+        None  # ScheduleExpression: the rule fires on a schedule (``schedules``), no pattern
+    )
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Provisioned:
     problems: list[str] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    schedules: list[Rule] = field(default_factory=list)  # rules with a ScheduleExpression and Lambda targets
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Each stack's resolver, as provisioning left it: what its intrinsics (policy ARNs included) resolve to.
     resolvers: dict[str, Resolver] = field(default_factory=dict)
@@ -278,18 +282,22 @@ class _Provisioner:
         others = [t for t in targets if t not in lambdas]
         if others:
             backend.put_targets(name, None, others)
-        if pattern is not None and lambdas and props.get("State", "ENABLED") == "ENABLED":
-            self.result.rules.append(
-                Rule(
-                    stack=self.stack.name,
-                    logical_id=logical_id,
-                    name=name,
-                    arn=self.r.physical[logical_id].attributes["Arn"],
-                    pattern=pattern,
-                    function_arns=tuple(t["Arn"] for t in lambdas),
-                    inputs=tuple(t.get("Input") for t in lambdas),
-                )
-            )
+        if not lambdas or props.get("State", "ENABLED") != "ENABLED":
+            return
+        rule = Rule(
+            stack=self.stack.name,
+            logical_id=logical_id,
+            name=name,
+            arn=self.r.physical[logical_id].attributes["Arn"],
+            pattern=pattern or {},
+            function_arns=tuple(t["Arn"] for t in lambdas),
+            inputs=tuple(t.get("Input") for t in lambdas),
+            schedule=props.get("ScheduleExpression"),
+        )
+        if pattern is not None:
+            self.result.rules.append(rule)
+        elif rule.schedule is not None:
+            self.result.schedules.append(rule)
 
     def _alarm(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
