@@ -84,6 +84,29 @@ class DeploySettings:
                 )
 
     @classmethod
+    def for_reading(cls, stage: StageSettings) -> DeploySettings:
+        """What a reader of the deployer's state (the CLI) knows of a stage: its names and its shadow gate.
+        No topic and no execution role: a reader publishes nothing and deploys nothing."""
+        project = stage.project_name
+        return cls(
+            project_name=project,
+            group_name=stage.model_package_group_name,
+            topic_arn="",
+            execution_role_arn="",
+            staging_endpoint=names.endpoint_name(project, "staging"),
+            production_endpoint=names.endpoint_name(project, "production"),
+            shadow=ShadowGate(
+                enabled=bool(stage.shadow_gate),
+                window_minutes=stage.shadow_window_minutes,
+                min_requests=stage.shadow_min_requests,
+                sampling_percent=stage.shadow_sampling_percent,
+                error_rate_tolerance=stage.shadow_error_rate_tolerance,
+                latency_tolerance=stage.shadow_latency_tolerance,
+                agreement_tolerance=stage.shadow_agreement_tolerance,
+            ),
+        )
+
+    @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> DeploySettings:
         env = os.environ if environ is None else environ
         project = _required(env, names.ENV_PROJECT_NAME)
