@@ -133,7 +133,11 @@ class EmbeddedAWS:
         """
         deadline = time.monotonic() + timeout
         made = 0
+        from modelops.local.shadow_traffic import WORKER
+
         for _ in range(max_rounds):
+            # Shadow copies and data capture written first: a handler reacting next may read them.
+            WORKER.wait_idle(max(0.0, deadline - time.monotonic()))
             ran = self.clock.tick()
             self.tick_schedules()  # never waited for: a schedule always has a next firing
             delivered = self.dispatcher.dispatch_pending()
@@ -240,7 +244,9 @@ def stop(aws: EmbeddedAWS) -> None:
     """Disconnect the dispatcher, forget pending transitions and faults, and undo every patch."""
     from modelops.local import events
     from modelops.local.patches import lambda_invocations, registry
+    from modelops.local.shadow_traffic import WORKER
 
+    WORKER.wait_idle(10.0)  # no shadow copy or capture of this run may land in the next one's backends
     if aws.iam is not None:
         LAYER.uninstall()
     events.remove_listener(aws.dispatcher.enqueue)

@@ -1,0 +1,265 @@
+"""Shadow tests on the embedded AWS: each rule of the inference-experiment API tried against what breaks it."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from modelops.local.embedded import EmbeddedAWS
+from tests.local.patches.shadow_setup import (
+    CONFIG,
+    ENDPOINT,
+    PRODUCTION,
+    PRODUCTION_MODEL,
+    PRODUCTION_SCALE,
+    SHADOW,
+    SHADOW_MODEL,
+    experiment_request,
+    model_variant,
+    production_endpoint,
+    window,
+)
+
+
+@pytest.fixture
+def sm(embedded_aws: EmbeddedAWS) -> Any:
+    return production_endpoint(embedded_aws)
+
+
+def code(raised: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(raised.value.response["Error"]["Code"])
+
+
+def status(sm: Any, name: str = "shadow-1") -> str:
+    return str(sm.describe_inference_experiment(Name=name)["Status"])
+
+
+def predict(aws: EmbeddedAWS, value: float = 1.0) -> float:
+    answer = aws.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=ENDPOINT, Body=json.dumps({"instances": [value]}), ContentType="application/json"
+    )
+    return float(json.loads(answer["Body"].read())["predictions"][0])
+
+
+def running(sm: Any, aws: EmbeddedAWS, **overrides: Any) -> None:
+    sm.create_inference_experiment(**experiment_request(**overrides))
+    aws.settle()
+    assert status(sm, overrides.get("Name", "shadow-1")) == "Running"
+
+
+# --- creation and the statuses on the way to Running --------------------------------------------------------
+
+
+def test_an_experiment_without_a_schedule_starts_at_once_and_deploys_its_shadow_variant(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    arn = sm.create_inference_experiment(**experiment_request())["InferenceExperimentArn"]
+    assert arn.endswith(":inference-experiment/shadow-1")
+
+    embedded_aws.settle()
+
+    described = sm.describe_inference_experiment(Name="shadow-1")
+    assert described["Status"] == "Running"
+    assert described["Schedule"]["EndTime"] - described["Schedule"]["StartTime"] == timedelta(days=7)
+    assert {v["VariantName"]: v["Status"] for v in described["ModelVariants"]} == {
+        PRODUCTION: "InService",
+        SHADOW: "InService",
+    }
+    endpoint = sm.describe_endpoint(EndpointName=ENDPOINT)
+    assert endpoint["EndpointStatus"] == "InService"
+    assert [v["VariantName"] for v in endpoint["ProductionVariants"]] == [PRODUCTION]
+    assert [v["VariantName"] for v in endpoint["ShadowProductionVariants"]] == [SHADOW]
+    assert described["EndpointMetadata"]["EndpointConfigName"] == endpoint["EndpointConfigName"] != CONFIG
+
+
+def test_the_caller_is_answered_by_production_while_the_shadow_runs(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    running(sm, embedded_aws)
+
+    assert predict(embedded_aws, 2.0) == PRODUCTION_SCALE * 2.0
+
+
+def test_an_experiment_scheduled_later_waits_created_until_started(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    sm.create_inference_experiment(
+        **experiment_request(Schedule=window(timedelta(days=1), timedelta(days=2)))
+    )
+    embedded_aws.settle()
+    assert status(sm) == "Created"
+    assert "ShadowProductionVariants" not in sm.describe_endpoint(EndpointName=ENDPOINT)
+
+    sm.start_inference_experiment(Name="shadow-1")
+    embedded_aws.settle()
+
+    described = sm.describe_inference_experiment(Name="shadow-1")
+    assert described["Status"] == "Running"
+    assert described["Schedule"]["StartTime"] <= datetime.now(UTC)
+
+
+def test_starting_early_caps_the_window_at_thirty_days(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    sm.create_inference_experiment(
+        **experiment_request(Schedule=window(timedelta(days=5), timedelta(days=30)))
+    )
+    embedded_aws.settle()
+
+    sm.start_inference_experiment(Name="shadow-1")
+
+    schedule = sm.describe_inference_experiment(Name="shadow-1")["Schedule"]
+    assert schedule["EndTime"] - schedule["StartTime"] == timedelta(days=30)
+
+
+def test_a_running_experiment_cannot_be_started_again(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    running(sm, embedded_aws)
+
+    with pytest.raises(ClientError) as raised:
+        sm.start_inference_experiment(Name="shadow-1")
+    assert code(raised) == "ConflictException"
+
+
+def test_an_experiment_ends_by_itself_when_its_schedule_ends(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    running(sm, embedded_aws, Schedule=window(timedelta(0), timedelta(seconds=2)))
+
+    time.sleep(2.1)
+    sm.list_inference_experiments()  # any call lets the emulator notice the time (AWS needs none)
+    embedded_aws.settle()
+
+    assert status(sm) == "Completed"
+    endpoint = sm.describe_endpoint(EndpointName=ENDPOINT)
+    assert endpoint["EndpointConfigName"] == CONFIG  # "the endpoint reverts to the state it was in"
+    assert "ShadowProductionVariants" not in endpoint
+
+
+def test_a_shadow_variant_that_cannot_deploy_cancels_the_experiment_and_leaves_production(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    embedded_aws.faults.fail_next_endpoint_change(
+        "capacity error: no ml.m5.large left", endpoint_name=ENDPOINT
+    )
+    sm.create_inference_experiment(**experiment_request())
+
+    embedded_aws.settle()
+
+    described = sm.describe_inference_experiment(Name="shadow-1")
+    assert described["Status"] == "Cancelled"
+    assert "capacity error" in described["StatusReason"]
+    assert sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == CONFIG
+    assert predict(embedded_aws) == PRODUCTION_SCALE
+
+
+# --- what CreateInferenceExperiment refuses ----------------------------------------------------------------
+
+
+def refused(sm: Any, **overrides: Any) -> str:
+    with pytest.raises(ClientError) as raised:
+        sm.create_inference_experiment(**experiment_request(**overrides))
+    assert sm.list_inference_experiments()["InferenceExperiments"] == []
+    return code(raised)
+
+
+def test_two_shadow_variants_are_refused(sm: Any) -> None:
+    shadows = [
+        {"ShadowModelVariantName": SHADOW, "SamplingPercentage": 50},
+        {"ShadowModelVariantName": "Other", "SamplingPercentage": 50},
+    ]
+    config = {"SourceModelVariantName": PRODUCTION, "ShadowModelVariants": shadows}
+    assert refused(sm, ShadowModeConfig=config) == "ValidationException"
+
+
+@pytest.mark.parametrize("length", [timedelta(days=30, seconds=1), timedelta(days=45)])
+def test_a_schedule_longer_than_thirty_days_is_refused(sm: Any, length: timedelta) -> None:
+    assert refused(sm, Schedule=window(timedelta(hours=1), length)) == "ValidationException"
+
+
+def test_a_schedule_that_ends_before_it_starts_is_refused(sm: Any) -> None:
+    assert refused(sm, Schedule=window(timedelta(hours=2), -timedelta(hours=1))) == "ValidationException"
+
+
+def test_a_sampling_percentage_over_100_is_refused(sm: Any) -> None:
+    assert refused(sm, sampling=101) == "ValidationException"
+
+
+def test_an_endpoint_that_does_not_exist_is_refused(sm: Any) -> None:
+    assert refused(sm, EndpointName="nowhere") == "ValidationException"
+
+
+def test_an_endpoint_not_in_service_is_refused(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    embedded_aws.clock.delay_seconds = 3600.0  # Updating until the test fast-forwards the clock
+    sm.update_endpoint(EndpointName=ENDPOINT, EndpointConfigName=CONFIG)
+    with pytest.raises(ClientError) as raised:
+        sm.create_inference_experiment(**experiment_request())
+    assert code(raised) == "ValidationException"
+
+
+def test_a_serverless_endpoint_is_refused(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    serverless = {"VariantName": PRODUCTION, "ModelName": PRODUCTION_MODEL}
+    serverless["ServerlessConfig"] = {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+    sm.create_endpoint_config(EndpointConfigName="serverless", ProductionVariants=[serverless])
+    sm.create_endpoint(EndpointName="lambda-like", EndpointConfigName="serverless")
+    embedded_aws.settle()
+
+    assert refused(sm, EndpointName="lambda-like") == "ValidationException"
+
+
+def test_a_source_variant_the_endpoint_does_not_serve_is_refused(sm: Any) -> None:
+    variants = [model_variant("Elsewhere", PRODUCTION_MODEL), model_variant(SHADOW, SHADOW_MODEL)]
+    shadows = [{"ShadowModelVariantName": SHADOW, "SamplingPercentage": 100}]
+    config = {"SourceModelVariantName": "Elsewhere", "ShadowModelVariants": shadows}
+    assert refused(sm, ModelVariants=variants, ShadowModeConfig=config) == "ValidationException"
+
+
+def test_a_shadow_model_that_does_not_exist_is_refused(sm: Any) -> None:
+    variants = [model_variant(PRODUCTION, PRODUCTION_MODEL), model_variant(SHADOW, "never-created")]
+    assert refused(sm, ModelVariants=variants) == "ValidationException"
+
+
+def test_a_shadow_variant_missing_from_model_variants_is_refused(sm: Any) -> None:
+    assert refused(sm, ModelVariants=[model_variant(PRODUCTION, PRODUCTION_MODEL)]) == "ValidationException"
+
+
+def test_inf1_instances_are_refused(sm: Any) -> None:
+    variants = [
+        model_variant(PRODUCTION, PRODUCTION_MODEL),
+        model_variant(SHADOW, SHADOW_MODEL, "ml.inf1.xlarge"),
+    ]
+    assert refused(sm, ModelVariants=variants) == "ValidationException"
+
+
+def test_a_second_experiment_on_the_same_endpoint_is_refused_while_one_runs(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    running(sm, embedded_aws)
+
+    with pytest.raises(ClientError) as raised:
+        sm.create_inference_experiment(**experiment_request("shadow-2"))
+
+    assert code(raised) == "ResourceInUse"
+    assert "shadow-1" in raised.value.response["Error"]["Message"]
+
+
+def test_a_taken_name_is_refused(sm: Any, embedded_aws: EmbeddedAWS) -> None:
+    running(sm, embedded_aws)
+    sm.stop_inference_experiment(Name="shadow-1", ModelVariantActions={SHADOW: "Remove"})
+    embedded_aws.settle()
+
+    with pytest.raises(ClientError) as raised:
+        sm.create_inference_experiment(**experiment_request())
+    assert code(raised) == "ResourceInUse"
+
+
+def test_a_type_other_than_shadow_mode_is_refused(embedded_aws: EmbeddedAWS) -> None:
+    # botocore checks no enum client-side, so another client's request reaches the emulator as sent.
+    from botocore.config import Config
+
+    sm = production_endpoint(embedded_aws)
+    raw = embedded_aws.client("sagemaker", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as raised:
+        raw.create_inference_experiment(**experiment_request(Type="ABTest"))
+    assert code(raised) == "ValidationException"
+    assert sm.list_inference_experiments()["InferenceExperiments"] == []
