@@ -67,11 +67,13 @@ def _attempt_of(name: str) -> int:
 
 
 def listed(sagemaker: Any, settings: DeploySettings, version: int | None = None) -> list[dict[str, Any]]:
-    """The summaries of this project's experiments on the production endpoint (of ``version`` only, if
-    given), newest attempt first. ListInferenceExperiments filters by EndpointName and NameContains."""
+    """The summaries of this project's experiments (of ``version`` only, if given), newest attempt first.
+
+    ListInferenceExperiments filters by name and type, not by endpoint (API reference), and its summaries name
+    no endpoint: the project's name prefix is what makes an experiment the production deployer's."""
     prefix = shadow_experiment_prefix(settings.project_name)
     contains = f"{prefix}{version}-" if version is not None else prefix
-    request: dict[str, Any] = {"EndpointName": settings.production_endpoint, "NameContains": contains}
+    request: dict[str, Any] = {"NameContains": contains, "Type": "ShadowMode"}
     found: list[dict[str, Any]] = []
     while True:
         page = sagemaker.list_inference_experiments(**request, MaxResults=100)
