@@ -87,7 +87,7 @@ def status(stage: str, cdk_json: Path, region: str | None, as_json: bool) -> Non
         raise NoShadowTest(f"no shadow test has run on {settings.production_endpoint}")
     running = [s for s in found if s.get("Status") in sx.ACTIVE]
     experiment = sx.describe(clients.sagemaker, settings, (running or found)[0]["Name"])
-    assessment = assess(clients, settings, experiment)
+    assessment = assess(clients, settings, experiment, always_compare=True)
     versions = matching(clients.sagemaker, settings.group_name, "LastModifiedTime")
     package = next((p for p in versions if int(p["ModelPackageVersion"]) == experiment.version), {})
     recorded = (package.get("CustomerMetadataProperties") or {}).get(lifecycle.META_SHADOW_VERDICT, "")

@@ -44,7 +44,9 @@ def shadow_artifacts(shadow_cdk_out: Path) -> dict[str, Artifact]:
         sm, s3 = aws.client("sagemaker"), aws.client("s3")
         bucket = aws.output("ArtifactBucketName")
         for name, fault in (("good", None), ("shifted", "shifted-predictions")):
-            run = run_local_pipeline(sm, s3, group=GROUP, bucket=bucket, threshold=1000.0, serving_fault=fault)
+            run = run_local_pipeline(
+                sm, s3, group=GROUP, bucket=bucket, threshold=1000.0, serving_fault=fault
+            )
             container = sm.describe_model_package(ModelPackageName=run.model_package_arn)[
                 "InferenceSpecification"
             ]["Containers"][0]

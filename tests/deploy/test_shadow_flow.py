@@ -62,8 +62,12 @@ def test_a_passing_candidate_is_stopped_with_remove_then_takes_over_by_blue_gree
     evaluate(shadow)
 
     assert lc.META_SHADOW_VERDICT in metadata(shadow, candidate)
-    assert metadata(shadow, candidate)[lc.META_SHADOW_VERDICT].startswith(f"modelops-shadow-v{candidate}-1 pass:")
-    assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED), shadow.description(candidate)
+    assert metadata(shadow, candidate)[lc.META_SHADOW_VERDICT].startswith(
+        f"modelops-shadow-v{candidate}-1 pass:"
+    )
+    assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED), shadow.description(
+        candidate
+    )
     assert shadow.serves(PRODUCTION) == candidate
     assert shadow.state(first)[1:] == (lc.STAGE_ARCHIVED, lc.STATUS_RETIRED)
     assert _shadow_of_endpoint(shadow) == []
@@ -142,5 +146,6 @@ def test_duplicate_out_of_order_and_concurrent_events_run_one_test_and_one_takeo
     assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
     assert shadow.serves(PRODUCTION) == candidate
     assert shadow.aws.dispatcher.dead_letters == [] or all(
-        "busy" in (d.error or "") or "AccessDenied" in (d.error or "") for d in shadow.aws.dispatcher.dead_letters
+        "busy" in (d.error or "") or "AccessDenied" in (d.error or "")
+        for d in shadow.aws.dispatcher.dead_letters
     )

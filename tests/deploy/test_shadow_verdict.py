@@ -121,15 +121,17 @@ class _S3:
     def __init__(self, objects: dict[str, str]) -> None:
         self.objects = objects
 
-    def list_objects_v2(self, Bucket: str, Prefix: str, **_: Any) -> dict[str, Any]:  # noqa: N803
+    def list_objects_v2(self, Bucket: str, Prefix: str, **_: Any) -> dict[str, Any]:
         return {"Contents": [{"Key": k} for k in sorted(self.objects) if k.startswith(Prefix)]}
 
-    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
         body = self.objects[Key].encode()
         return {"Body": type("Body", (), {"read": lambda self: body})()}
 
 
-def _record(event_id: str, rows: list[list[float]], predictions: list[float] | str, *, b64: bool = False) -> str:
+def _record(
+    event_id: str, rows: list[list[float]], predictions: list[float] | str, *, b64: bool = False
+) -> str:
     request = json.dumps({"instances": rows})
     response = predictions if isinstance(predictions, str) else json.dumps({"predictions": predictions})
     encode = (lambda s: base64.b64encode(s.encode()).decode()) if b64 else (lambda s: s)
@@ -172,7 +174,11 @@ def test_a_request_only_one_variant_answered_or_an_error_body_is_not_compared() 
     s3 = _S3(
         {
             _key("AllTraffic"): "\n".join(
-                [_record("e1", [[1.0]], [100.0]), _record("e2", [[2.0]], [200.0]), _record("e3", [[3.0]], [3.0])]
+                [
+                    _record("e1", [[1.0]], [100.0]),
+                    _record("e2", [[2.0]], [200.0]),
+                    _record("e3", [[3.0]], [3.0]),
+                ]
             ),
             _key("Shadow"): "\n".join(
                 [_record("e1", [[1.0]], [101.0]), _record("e3", [[3.0]], '{"error": "model failed"}')]

@@ -67,8 +67,13 @@ def _evaluate(clients: Clients, settings: DeploySettings, package_arn: str) -> s
     return f"{package.label}: {experiment.name} {judgement.outcome} ({judgement.summary()})"
 
 
-def assess(clients: Clients, settings: DeploySettings, experiment: sx.Experiment) -> Assessment:
-    """The verdict so far of ``experiment``, from its status, its variants' metrics and its captures."""
+def assess(
+    clients: Clients, settings: DeploySettings, experiment: sx.Experiment, *, always_compare: bool = False
+) -> Assessment:
+    """The verdict so far of ``experiment``, from its status, its variants' metrics and its captures.
+
+    The captures (one GetObject per capture file) are read only once a verdict is due (the window is over
+    or the shadow answered enough requests), unless ``always_compare`` (``modelops shadow status``)."""
     if experiment.status == sx.CANCELLED:
         reason = experiment.status_reason or "the experiment was cancelled"
         judgement = Judgement(lc.SHADOW_NOT_STARTED, 0, (), f"shadow did not run: {reason}")
@@ -85,7 +90,9 @@ def assess(clients: Clients, settings: DeploySettings, experiment: sx.Experiment
         )
         for variant in (VARIANT, SHADOW_VARIANT)
     }
-    pairs = read_captures(clients.s3, experiment.capture_uri).pairs() if experiment.capture_uri else []
+    due = window_over or numbers[SHADOW_VARIANT].invocations >= settings.shadow.min_requests
+    compare = experiment.capture_uri and (due or always_compare)
+    pairs = read_captures(clients.s3, experiment.capture_uri).pairs() if compare else []
     judgement = judge(
         numbers[VARIANT], numbers[SHADOW_VARIANT], agreement(pairs), settings.shadow, window_over=window_over
     )

@@ -73,10 +73,14 @@ def _promote(w: World) -> dict[str, object]:
 
 
 MUST = [
-    pytest.param(Call("evaluate_shadow", "sagemaker", "DescribeInferenceExperiment", _experiment()), id="e-describe"),
+    pytest.param(
+        Call("evaluate_shadow", "sagemaker", "DescribeInferenceExperiment", _experiment()), id="e-describe"
+    ),
     pytest.param(Call("evaluate_shadow", "sagemaker", "ListInferenceExperiments", lambda w: {}), id="e-list"),
     pytest.param(
-        Call("evaluate_shadow", "cloudwatch", "GetMetricStatistics", lambda w: {"Namespace": "AWS/SageMaker"}),
+        Call(
+            "evaluate_shadow", "cloudwatch", "GetMetricStatistics", lambda w: {"Namespace": "AWS/SageMaker"}
+        ),
         id="e-metrics",
     ),
     pytest.param(Call("evaluate_shadow", "s3", "GetObject", _capture, encrypted), id="e-reads-captures"),
@@ -90,7 +94,9 @@ MUST = [
         ),
         id="e-records-verdict",
     ),
-    pytest.param(Call("deploy_production", "sagemaker", "CreateInferenceExperiment", _create), id="p-creates"),
+    pytest.param(
+        Call("deploy_production", "sagemaker", "CreateInferenceExperiment", _create), id="p-creates"
+    ),
     pytest.param(Call("deploy_production", "sagemaker", "StopInferenceExperiment", _stop), id="p-stops"),
     pytest.param(
         Call(
@@ -112,15 +118,22 @@ MUST = [
         ),
         id="approver-asks-to-stop",
     ),
-    pytest.param(Call("approver", "sagemaker", "UpdateModelPackage", _promote, SHADOW_FAILED), id="approver-repromotes"),
+    pytest.param(
+        Call("approver", "sagemaker", "UpdateModelPackage", _promote, SHADOW_FAILED), id="approver-repromotes"
+    ),
 ]
 
 MUST_NOT = [
     # --- the evaluator changes nothing that is served, starts and stops nothing, writes only its verdict
-    pytest.param(Call("evaluate_shadow", "sagemaker", "StopInferenceExperiment", _stop), id="e-stops-the-test"),
-    pytest.param(Call("evaluate_shadow", "sagemaker", "CreateInferenceExperiment", _create), id="e-starts-a-test"),
     pytest.param(
-        Call("evaluate_shadow", "sagemaker", "StartInferenceExperiment", _experiment()), id="e-starts-an-experiment"
+        Call("evaluate_shadow", "sagemaker", "StopInferenceExperiment", _stop), id="e-stops-the-test"
+    ),
+    pytest.param(
+        Call("evaluate_shadow", "sagemaker", "CreateInferenceExperiment", _create), id="e-starts-a-test"
+    ),
+    pytest.param(
+        Call("evaluate_shadow", "sagemaker", "StartInferenceExperiment", _experiment()),
+        id="e-starts-an-experiment",
     ),
     pytest.param(
         Call(
@@ -142,7 +155,13 @@ MUST_NOT = [
         id="e-records-verdict-with-a-stage",
     ),
     pytest.param(
-        Call("evaluate_shadow", "sagemaker", "UpdateModelPackage", update(**{lc.META_SHADOW_VERDICT: VERDICT}), SERVED),
+        Call(
+            "evaluate_shadow",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_SHADOW_VERDICT: VERDICT}),
+            SERVED,
+        ),
         id="e-records-verdict-on-a-version-not-under-test",
     ),
     pytest.param(
@@ -220,11 +239,23 @@ MUST_NOT = [
         id="production-deployer-forges-a-verdict-with-its-record",
     ),
     pytest.param(
-        Call("deploy_staging", "sagemaker", "UpdateModelPackage", update(**{lc.META_SHADOW_VERDICT: VERDICT}), UNDER_TEST),
+        Call(
+            "deploy_staging",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_SHADOW_VERDICT: VERDICT}),
+            UNDER_TEST,
+        ),
         id="staging-deployer-forges-a-verdict",
     ),
     pytest.param(
-        Call("approver", "sagemaker", "UpdateModelPackage", update(**{lc.META_SHADOW_VERDICT: VERDICT}), UNDER_TEST),
+        Call(
+            "approver",
+            "sagemaker",
+            "UpdateModelPackage",
+            update(**{lc.META_SHADOW_VERDICT: VERDICT}),
+            UNDER_TEST,
+        ),
         id="approver-forges-a-verdict",
     ),
     pytest.param(
@@ -238,11 +269,19 @@ MUST_NOT = [
         id="data-scientist-forges-a-verdict-in-development",
     ),
     # --- starting and stopping are the production deployer's
-    pytest.param(Call("approver", "sagemaker", "StopInferenceExperiment", _stop), id="approver-stops-directly"),
-    pytest.param(Call("approver", "sagemaker", "CreateInferenceExperiment", _create), id="approver-starts-a-test"),
-    pytest.param(Call("deploy_staging", "sagemaker", "CreateInferenceExperiment", _create), id="staging-starts-a-test"),
     pytest.param(
-        Call("deploy_production", "sagemaker", "StopInferenceExperiment", lambda w: {"Name": "other-project-1"}),
+        Call("approver", "sagemaker", "StopInferenceExperiment", _stop), id="approver-stops-directly"
+    ),
+    pytest.param(
+        Call("approver", "sagemaker", "CreateInferenceExperiment", _create), id="approver-starts-a-test"
+    ),
+    pytest.param(
+        Call("deploy_staging", "sagemaker", "CreateInferenceExperiment", _create), id="staging-starts-a-test"
+    ),
+    pytest.param(
+        Call(
+            "deploy_production", "sagemaker", "StopInferenceExperiment", lambda w: {"Name": "other-project-1"}
+        ),
         id="production-deployer-stops-another-projects-test",
     ),
     # --- an approver's stop request only of a version under test; no shortcut into production
