@@ -82,7 +82,10 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
 def _after_shadow(clients: Clients, settings: DeploySettings, package: PackageVersion, note: str) -> str:
     """The shadow test passed (and was stopped): the same guards again, then the blue/green update."""
     endpoint = ep.describe_endpoint(clients.sagemaker, settings.production_endpoint)
-    ep.ensure_not_busy(endpoint)  # removing the shadow updates the endpoint: retried once it settles
+    if endpoint is not None and endpoint.status in ep.BUSY:
+        # Removing the shadow updates the endpoint. Its settling emits the state change that brings
+        # finalize_production, which starts what waits (this version, still ShadowTesting with its verdict).
+        return f"{note}; {endpoint.name} is {endpoint.status}: the update starts once it settles"
     served = endpoint.served_package if endpoint else _recorded_as_deployed(clients, settings)
     reason = refusal(package, served) or artifact_problem(clients.s3, package)
     return _blue_green(clients, settings, package, endpoint, reason, note)
