@@ -92,13 +92,12 @@ def routes(
                 **package_change,
                 "ModelLifeCycle": {
                     "Stage": [lifecycle.STAGE_PRODUCTION],
-                    # ShadowTesting: the evaluator's verdict (and the test's own records); ShadowStopRequested:
-                    # an approver ends the test. Only with the gate on do versions reach either.
+                    # ShadowTesting: the evaluator's verdict, an approver's rejection that ends the test, and
+                    # the test's own records. Only with the gate on does a version reach it.
                     "StageStatus": [
                         lifecycle.STATUS_APPROVED,
                         lifecycle.STATUS_ROLLBACK_REQUESTED,
                         lifecycle.STATUS_SHADOW_TESTING,
-                        lifecycle.STATUS_SHADOW_STOP_REQUESTED,
                     ],
                 },
             },

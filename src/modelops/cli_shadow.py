@@ -3,8 +3,8 @@
 ``status`` prints the running (or last) test: its window, the requests each variant answered, every
 comparison with its tolerance, the verdict so far and the one recorded. It computes the verdict so far as
 the evaluator does (``modelops.deploy.shadow_evaluator.assess``), with the caller's own credentials.
-``stop`` asks the production deployer to end the running test early (Production/ShadowStopRequested): the
-shadow is removed and the version marked ShadowStopped, never promoted by it. The stage's settings (cdk.json's
+``stop`` rejects the version under test (the approver's own verb): the production deployer then ends the
+test early, the shadow removed and the version marked ShadowStopped, never promoted by it. The stage's settings (cdk.json's
 ``modelops:stages``, ``--stage``) name the project, the group and the tolerances.
 """
 
@@ -168,17 +168,10 @@ def stop(reason: str, stage: str, cdk_json: Path, region: str | None, as_json: b
             f"shadow test {running.name} is {running.status} but v{version.version} is "
             f"{version.stage}/{version.stage_status}, not under test; its outcome is being recorded"
         )
-    clients.sagemaker.update_model_package(
-        ModelPackageArn=version.arn,
-        ModelLifeCycle={
-            "Stage": lifecycle.STAGE_PRODUCTION,
-            "StageStatus": lifecycle.STATUS_SHADOW_STOP_REQUESTED,
-            "StageDescription": reason,
-        },
-    )
+    ModelRegistry(clients.sagemaker, settings.group_name).reject_version(version.version, reason)
     text = (
-        f"version {version.version}: {lifecycle.STAGE_PRODUCTION}/{lifecycle.STATUS_SHADOW_STOP_REQUESTED}; "
-        f"the production deployer stops {running.name} and removes the shadow"
+        f"version {version.version}: Rejected under test; the production deployer stops {running.name}, "
+        "removes the shadow and marks it ShadowStopped"
     )
     payload = {"version": version.version, "experiment": running.name, "reason": reason}
     click.echo(json.dumps(payload, indent=2) if as_json else text)

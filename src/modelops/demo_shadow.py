@@ -141,7 +141,17 @@ class ShadowDemo(Demo):
         path.parent.mkdir(parents=True, exist_ok=True)
         stages = {"default": {**stage, "project_name": self.project, "model_package_group_name": self.group}}
         path.write_text(json.dumps({"context": {"modelops:stages": stages}}))
-        self.cli("shadow", "status", "--cdk-json", str(path))
+        # The platform team's view (the administrator's keys): the human policies hold no CloudWatch reads.
+        from modelops.cli import main
+
+        self.say(f"$ modelops shadow status --cdk-json {path}    # as the platform team")
+        try:
+            main.main(
+                ["shadow", "status", "--cdk-json", str(path)], prog_name="modelops", standalone_mode=False
+            )
+        except SystemExit as stop:
+            if stop.code not in (0, None):
+                raise DemoError(f"`modelops shadow status` exited {stop.code}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -94,7 +94,7 @@ def test_shadow_stop_asks_the_deployer_to_end_the_test_and_the_version_is_never_
     evaluate(shadow)
 
     assert result.exit_code == 0, result.output
-    assert lc.STATUS_SHADOW_STOP_REQUESTED in result.output
+    assert "Rejected under test" in result.output
     assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_SHADOW_STOPPED)
     assert shadow.serves(PRODUCTION) == first
 

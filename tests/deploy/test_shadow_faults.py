@@ -95,13 +95,10 @@ def test_an_approver_ends_a_test_early_the_shadow_is_removed_and_the_version_nev
     shadow.notifications()
     approver = shadow.aws.client("sagemaker", role="approver")
 
-    approver.update_model_package(
+    approver.update_model_package(  # what Studio's Reject sends
         ModelPackageArn=shadow.arn(candidate),
-        ModelLifeCycle={
-            "Stage": lc.STAGE_PRODUCTION,
-            "StageStatus": lc.STATUS_SHADOW_STOP_REQUESTED,
-            "StageDescription": "traffic pattern changed; retest next week",
-        },
+        ModelApprovalStatus=lc.REJECTED,
+        ApprovalDescription="traffic pattern changed; retest next week",
     )
     shadow.settle()
     evaluate(shadow)
@@ -112,31 +109,4 @@ def test_an_approver_ends_a_test_early_the_shadow_is_removed_and_the_version_nev
     assert lc.META_SHADOW_VERDICT not in metadata(shadow, candidate)
     assert shadow.serves(PRODUCTION) == first
     assert not shadow.sagemaker.describe_endpoint(EndpointName=PRODUCTION).get("ShadowProductionVariants")
-    assert [n["event"] for n in shadow.notifications()] == ["shadow-stopped"]
-
-
-def test_a_version_whose_test_found_no_traffic_can_be_promoted_again_for_a_new_test(shadow: World) -> None:
-    shadow.to_production(rmse=55.0)
-    candidate = under_test(shadow, rmse=54.0)
-    [experiment] = experiments(shadow)
-    start = shadow.sagemaker.describe_inference_experiment(Name=experiment["Name"])["Schedule"]["StartTime"]
-    shadow.sagemaker.update_inference_experiment(
-        Name=experiment["Name"], Schedule={"EndTime": start.timestamp() + 1}
-    )
-    shadow.settle()
-    evaluate(shadow)
-    assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_SHADOW_FAILED)
-
-    shadow.promote(candidate)
-    shadow.settle()
-    send_traffic(shadow, MIN_REQUESTS)
-    evaluate(shadow)
-
-    assert [e["Name"] for e in experiments(shadow)] == [
-        f"modelops-shadow-v{candidate}-1",
-        f"modelops-shadow-v{candidate}-2",
-    ]
-    assert metadata(shadow, candidate)[lc.META_SHADOW_VERDICT].startswith(
-        f"modelops-shadow-v{candidate}-2 pass"
-    )
-    assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
+    assert sorted(n["event"] for n in shadow.notifications()) == ["rejected", "shadow-stopped"]

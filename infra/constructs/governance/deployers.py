@@ -227,7 +227,8 @@ def _shadow_test_records(packages: str) -> list[iam.PolicyStatement]:
     return [
         record("StartShadowTests", [lc.STATUS_SHADOW_TESTING, lc.STATUS_SHADOW_FAILED], lc.STATUS_APPROVED),
         record("RecordShadowFailures", [lc.STATUS_SHADOW_FAILED], lc.STATUS_SHADOW_TESTING),
-        record("RecordShadowStops", [lc.STATUS_SHADOW_STOPPED], lc.STATUS_SHADOW_STOP_REQUESTED),
+        # An approver rejected the version under test (the approval stays theirs: absent from the record).
+        record("RecordShadowStops", [lc.STATUS_SHADOW_STOPPED], lc.STATUS_SHADOW_TESTING),
     ]
 
 

@@ -167,13 +167,6 @@ def data_scientist_statements(group_arn: str, packages: str) -> list[iam.PolicyS
     ]
 
 
-# What an approver may ask of the production deployer: promote, roll back, end a shadow test early.
-REQUESTS = (lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED, lc.STATUS_SHADOW_STOP_REQUESTED)
-# A version may be promoted from Staging/Passed, or again after a shadow test that failed, found no traffic
-# or was stopped (Production statuses only): it still carries the staging verifier's record.
-PROMOTABLE = [lc.STATUS_PASSED, lc.STATUS_SHADOW_FAILED, lc.STATUS_SHADOW_STOPPED]
-
-
 def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStatement]:
     """Approve or reject; promote a version the staging verifier passed; ask to roll back to a version
     production served. Every other stage is recorded by the deployers."""
@@ -181,7 +174,6 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
     # A status names its stage here: DenySystemStages refuses every other stage with any status.
     promote = {STATUS: lc.STATUS_APPROVED}
     rollback = {STATUS: lc.STATUS_ROLLBACK_REQUESTED}
-    stop = {STATUS: lc.STATUS_SHADOW_STOP_REQUESTED}
     return [
         iam.PolicyStatement(
             sid="ApproveOrReject",
@@ -202,7 +194,7 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
             conditions={
                 "StringEquals": {
                     STAGE: lc.STAGE_PRODUCTION,
-                    STATUS: list(REQUESTS),
+                    STATUS: [lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED],
                 },
                 "Null": {APPROVAL: "true"},
             },
@@ -219,7 +211,7 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
             resources,
             {
                 "StringEquals": {STAGE: lc.STAGE_PRODUCTION},
-                "StringNotEquals": {STATUS: list(REQUESTS)},
+                "StringNotEquals": {STATUS: [lc.STATUS_APPROVED, lc.STATUS_ROLLBACK_REQUESTED]},
             },
         ),
         # Production only from Staging/Passed with the verifier's record. Passed is a status of Staging only
@@ -229,14 +221,7 @@ def approver_statements(group_arn: str, packages: str) -> list[iam.PolicyStateme
             "DenyPromoteUnlessPassed",
             (_UPDATE,),
             resources,
-            {"StringEquals": promote, "StringNotEquals": {CURRENT_STATUS: PROMOTABLE}},
-        ),
-        # Ending a shadow test early is a request to the production deployer, only of a version under test.
-        _deny(
-            "DenyShadowStopUnlessTesting",
-            (_UPDATE,),
-            resources,
-            {"StringEquals": stop, "StringNotEquals": {CURRENT_STATUS: lc.STATUS_SHADOW_TESTING}},
+            {"StringEquals": promote, "StringNotEquals": {CURRENT_STATUS: lc.STATUS_PASSED}},
         ),
         _deny(
             "DenyPromoteUnverified",

@@ -9,7 +9,7 @@ Transitions (all recorded on the version's ModelLifeCycle; the experiment is the
     ShadowTesting             no verdict on the current experiment yet -> nothing (the evaluator judges it)
                               verdict pass -> stop (shadow removed), then the blue/green update (one path in)
                               verdict fail / no-traffic / not-started -> stop, ShadowFailed with the numbers
-    ShadowStopRequested       an approver ends it early -> stop (shadow removed), ShadowStopped, never promoted
+    ShadowTesting, Rejected   an approver ends it early -> stop (shadow removed), ShadowStopped, never promoted
 
 Every step re-reads the version and the experiment, so a duplicate, late or concurrent event does nothing
 new: a stop of a stopped experiment is skipped, a record already made is not made again.
@@ -31,7 +31,7 @@ from modelops.deploy.packages import PackageVersion, record_stage
 from modelops.deploy.settings import DeploySettings
 from modelops.deploy.shadow_verdict import parse_verdict
 
-UNDER_TEST = (lc.STATUS_SHADOW_TESTING, lc.STATUS_SHADOW_STOP_REQUESTED)
+UNDER_TEST = (lc.STATUS_SHADOW_TESTING,)
 # SageMaker refuses a request it finds invalid with these; anything else (throttling past the client's
 # retries, a network error) raises, so the event is retried rather than the version marked.
 _REFUSALS = ("ValidationException", "ResourceLimitExceeded", "ResourceNotFound")
@@ -109,7 +109,7 @@ def act_on_test(clients: Clients, settings: DeploySettings, package: PackageVers
     experiment = sx.current(sm, settings, package.version)
     if experiment is None:
         return _failed(clients, settings, package, f"no shadow test of v{package.version} exists any more")
-    if package.stage_status == lc.STATUS_SHADOW_STOP_REQUESTED:
+    if package.approval_status == lc.REJECTED:  # the approver's way to end a test early
         return _stopped_by_approver(clients, settings, package, experiment)
     verdict = parse_verdict(package.metadata.get(lc.META_SHADOW_VERDICT))
     if verdict is None or verdict.experiment != experiment.name:
@@ -128,7 +128,7 @@ def _stopped_by_approver(
     sx.stop_removing_shadow(
         clients.sagemaker, experiment, "ended early by an approver", desired_state="Cancelled"
     )
-    why = package.stage_description or "no reason given"
+    why = package.approval_description or "no reason given"
     summary = f"shadow test {experiment.name} ended early by an approver ({why}); not promoted"
     package = record_stage(
         clients.sagemaker,

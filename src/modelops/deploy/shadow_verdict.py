@@ -115,7 +115,7 @@ def judge(
             return Judgement(PENDING, requests, comparisons, f"waiting for {gate.min_requests} requests")
         note = (
             f"no traffic: {requests} of {gate.min_requests} requests in {gate.window_minutes} min; raise "
-            "shadow_window_minutes (or lower shadow_min_requests) in the stage settings and promote again"
+            "shadow_window_minutes (or lower shadow_min_requests) in the stage settings, then register it again"
         )
         return Judgement(lc.SHADOW_NO_TRAFFIC, requests, (), note)
     outcome = lc.SHADOW_PASS if all(c.ok for c in comparisons) else lc.SHADOW_FAIL

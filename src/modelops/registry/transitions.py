@@ -27,7 +27,6 @@ STATUSES_BY_STAGE: Final[dict[str, tuple[str, ...]]] = {
         lifecycle.STATUS_ROLLBACK_REQUESTED,
         lifecycle.STATUS_SHADOW_TESTING,
         lifecycle.STATUS_SHADOW_FAILED,
-        lifecycle.STATUS_SHADOW_STOP_REQUESTED,
         lifecycle.STATUS_SHADOW_STOPPED,
     ),
     lifecycle.STAGE_ARCHIVED: (lifecycle.STATUS_RETIRED, lifecycle.STATUS_ROLLED_BACK),
@@ -39,7 +38,6 @@ ALL_STATUSES: Final = tuple(dict.fromkeys(s for statuses in STATUSES_BY_STAGE.va
 GOVERNED: Final = {
     (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_APPROVED): "promote_version (modelops promote)",
     (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_ROLLBACK_REQUESTED): "rollback (modelops rollback)",
-    (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_SHADOW_STOP_REQUESTED): "modelops shadow stop",
 }
 
 # A version in one of these states is what production serves or is about to serve.
@@ -48,12 +46,6 @@ LIVE_IN_PRODUCTION: Final = (
     lifecycle.STATUS_DEPLOYING,
     lifecycle.STATUS_DEPLOYED,
     lifecycle.STATUS_ROLLBACK_REQUESTED,
-)
-
-# A version whose shadow test failed, found no traffic or was stopped may be promoted again (a new test).
-AFTER_SHADOW_TEST: Final = (
-    (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_SHADOW_FAILED),
-    (lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_SHADOW_STOPPED),
 )
 
 MAX_REASON: Final = 1024  # ApprovalDescription and StageDescription are capped at 1,024 characters
@@ -102,11 +94,10 @@ def check_promote(version: ModelVersion, production: ModelVersion | None) -> Non
             "staging can be promoted"
         )
     gate = (lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
-    if (version.stage, version.stage_status) not in (gate, *AFTER_SHADOW_TEST):
+    if (version.stage, version.stage_status) != gate:
         raise IllegalTransitionError(
             f"version {version.version} is {state(version)}; only a version in {gate[0]}/{gate[1]} "
-            "(verified on the staging endpoint) can be promoted to production, or promoted again after "
-            "a shadow test that did not pass"
+            "(verified on the staging endpoint) can be promoted to production"
         )
     if lifecycle.META_STAGING_VERIFICATION not in version.properties:
         raise IllegalTransitionError(

@@ -1,6 +1,6 @@
 """The shadow gate's governance, on the synthesized policies of a stage with the gate on: the evaluator reads
 the production endpoint's tests and records only its verdict; starting and stopping belong to the production
-deployer; no person and no other role writes the verdict; an approver may only ask for a stop.
+deployer; no person and no other role writes the verdict; an approver ends a test only by rejecting.
 
 Each row of ``MUST_NOT`` is a call that must be refused; ``MUST`` holds the calls the flow makes, so the
 refusals are not an artefact of a policy that allows nothing.
@@ -109,17 +109,8 @@ MUST = [
         id="p-records-shadow-failed",
     ),
     pytest.param(
-        Call(
-            "approver",
-            "sagemaker",
-            "UpdateModelPackage",
-            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_SHADOW_STOP_REQUESTED)),
-            UNDER_TEST,
-        ),
-        id="approver-asks-to-stop",
-    ),
-    pytest.param(
-        Call("approver", "sagemaker", "UpdateModelPackage", _promote, SHADOW_FAILED), id="approver-repromotes"
+        Call("approver", "sagemaker", "UpdateModelPackage", update(approval=lc.REJECTED), UNDER_TEST),
+        id="approver-rejects-a-version-under-test",  # how a test is ended early
     ),
 ]
 
@@ -290,10 +281,14 @@ MUST_NOT = [
             "approver",
             "sagemaker",
             "UpdateModelPackage",
-            update(stage=(lc.STAGE_PRODUCTION, lc.STATUS_SHADOW_STOP_REQUESTED)),
+            update(approval=lc.REJECTED),
             SERVED,
         ),
-        id="approver-stop-request-on-the-served-version",
+        id="approver-rejects-the-served-version",
+    ),
+    pytest.param(
+        Call("approver", "sagemaker", "UpdateModelPackage", _promote, SHADOW_FAILED),
+        id="approver-promotes-a-version-that-failed-its-shadow-test",
     ),
     pytest.param(
         Call(
