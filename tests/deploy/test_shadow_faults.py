@@ -50,8 +50,9 @@ def test_an_evaluator_that_crashes_is_retried_then_dead_lettered_and_the_test_ke
     shadow.to_production(rmse=55.0)
     candidate = under_test(shadow, rmse=54.0)
     send_traffic(shadow, MIN_REQUESTS)
-    # CloudWatch refuses every read: 3 invocations (Lambda's 2 retries) x 5 attempts of the client.
-    shadow.aws.faults.throttle("GetMetricStatistics", 15)
+    # SageMaker throttles every look at the experiment: 3 invocations (Lambda's 2 retries) x 5 attempts of the
+    # client (its standard retry mode).
+    shadow.aws.faults.throttle("ListInferenceExperiments", 15)
 
     evaluate(shadow)
 
