@@ -200,7 +200,7 @@ def test_an_endpoint_not_in_service_is_refused(sm: Any, embedded_aws: EmbeddedAW
 
 
 def test_a_serverless_endpoint_is_refused(sm: Any, embedded_aws: EmbeddedAWS) -> None:
-    serverless = {"VariantName": PRODUCTION, "ModelName": PRODUCTION_MODEL}
+    serverless: dict[str, Any] = {"VariantName": PRODUCTION, "ModelName": PRODUCTION_MODEL}
     serverless["ServerlessConfig"] = {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
     sm.create_endpoint_config(EndpointConfigName="serverless", ProductionVariants=[serverless])
     sm.create_endpoint(EndpointName="lambda-like", EndpointConfigName="serverless")
