@@ -189,9 +189,11 @@ def test_a_sampling_percentage_updated_while_running_takes_effect(embedded_aws: 
 def test_the_caller_is_answered_while_the_shadow_has_not_yet_run(embedded_aws: EmbeddedAWS) -> None:
     start(embedded_aws)
     release = threading.Event()
-    WORKER.submit(
-        lambda: None if release.wait(30) else None
-    )  # the worker is busy: the shadow's copy must wait behind it
+
+    def busy() -> None:
+        release.wait(30)
+
+    WORKER.submit(busy)  # the worker is busy: the shadow's copy must wait behind it
 
     try:
         answer = invoke(embedded_aws, 2.0)
