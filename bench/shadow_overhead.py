@@ -9,9 +9,10 @@ both and their difference, and what the shadow answered, so the "never delays th
 measured figure. The shadow's copies run on the background worker, in this same process: the difference is
 what they take from the caller (CPU and the GIL on a shared machine), not a wait for them. The calls are made
 back to back, the worst case: each one overlaps the previous one's copy, as no gap between requests lets the
-worker catch up (on AWS the shadow runs on instances of its own).
+worker catch up (on AWS the shadow runs on instances of its own). ``--gap-ms`` waits that long between calls
+(traffic with room for the copy to be answered in between).
 
-    .venv/bin/python bench/shadow_overhead.py [--calls 1000] [--trees 300]
+    .venv/bin/python bench/shadow_overhead.py [--calls 1000] [--trees 300] [--gap-ms 0]
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def experiment(sm: Any) -> dict[str, Any]:
     }
 
 
-def timed(runtime: Any, calls: int) -> list[float]:
+def timed(runtime: Any, calls: int, gap_ms: float = 0.0) -> list[float]:
     body = json.dumps({"instances": [[0.1 * i for i in range(len(FEATURES))]]})
     request = {"EndpointName": "forest", "Body": body, "ContentType": "application/json"}
     walls_ms = []
@@ -78,6 +79,8 @@ def timed(runtime: Any, calls: int) -> list[float]:
         started = time.perf_counter()
         runtime.invoke_endpoint(**request)["Body"].read()
         walls_ms.append((time.perf_counter() - started) * 1000.0)
+        if gap_ms:
+            time.sleep(gap_ms / 1000.0)
     return walls_ms
 
 
@@ -98,9 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--trees", type=int, default=300)
+    parser.add_argument("--gap-ms", type=float, default=0.0, help="pause between calls (default: none)")
     args = parser.parse_args()
-    if args.calls < 1 or args.trees < 1:
-        raise SystemExit("--calls and --trees must be at least 1")
+    if args.calls < 1 or args.trees < 1 or args.gap_ms < 0:
+        raise SystemExit("--calls and --trees must be at least 1, --gap-ms at least 0")
 
     from modelops.local.embedded import embedded_aws
     from modelops.local.shadow_traffic import WORKER
@@ -122,7 +126,7 @@ def main() -> None:
         runtime = aws.client("sagemaker-runtime")
         timed(runtime, 5)  # the client's own first-call setup is not what is measured
 
-        without = timed(runtime, args.calls)
+        without = timed(runtime, args.calls, args.gap_ms)
         sm.create_inference_experiment(**experiment(sm))
         aws.settle()
         if sm.describe_inference_experiment(Name="bench-shadow")["Status"] != "Running":
@@ -130,13 +134,16 @@ def main() -> None:
         timed(runtime, 5)
         WORKER.wait_idle(600)  # the warm-up's copies are not the measured run's
         before = shadow_answers(aws)
-        with_shadow = timed(runtime, args.calls)
+        with_shadow = timed(runtime, args.calls, args.gap_ms)
         drain_started = time.perf_counter()
         WORKER.wait_idle(600)
         drained_s = time.perf_counter() - drain_started
         answered = shadow_answers(aws) - before
 
-    print(f"{args.calls} InvokeEndpoint calls per run, {args.trees}-tree forests, one row each (in-process)")
+    pacing = f"{args.gap_ms:g} ms apart" if args.gap_ms else "back to back"
+    print(
+        f"{args.calls} InvokeEndpoint calls per run, {pacing}, {args.trees}-tree forests, one row each (in-process)"
+    )
     print(summary("without a shadow test      ", without))
     print(summary("under a shadow test (100%) ", with_shadow))
     print(

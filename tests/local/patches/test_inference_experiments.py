@@ -616,3 +616,32 @@ def test_endpoint_configs_sagemaker_refuses_are_refused(
     assert code(raised) == "ValidationException"
     with pytest.raises(ClientError):
         sm.describe_endpoint_config(EndpointConfigName="bad")
+
+
+def test_a_shadow_model_deleted_before_the_start_cancels_the_experiment(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    sm.create_inference_experiment(
+        **experiment_request(Schedule=window(timedelta(days=1), timedelta(days=1)))
+    )
+    embedded_aws.settle()
+    sm.delete_model(ModelName=SHADOW_MODEL)
+
+    sm.start_inference_experiment(Name="shadow-1")
+    embedded_aws.settle()
+
+    described = sm.describe_inference_experiment(Name="shadow-1")
+    assert described["Status"] == "Cancelled" and SHADOW_MODEL in described["StatusReason"]
+    assert sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == CONFIG
+
+
+def test_an_experiment_deleted_and_created_again_under_its_name_runs_again(
+    sm: Any, embedded_aws: EmbeddedAWS
+) -> None:
+    for _ in range(2):
+        running(sm, embedded_aws)
+        sm.stop_inference_experiment(Name="shadow-1", ModelVariantActions={SHADOW: "Remove"})
+        embedded_aws.settle()
+        sm.delete_inference_experiment(Name="shadow-1")
+
+    assert sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == CONFIG
