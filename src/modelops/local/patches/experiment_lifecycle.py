@@ -113,6 +113,8 @@ def _deploy_config(backend: Any, experiment: store.Experiment) -> str:
     prior = backend.endpoint_configs.get(experiment.prior_config_name)
     name = _config_name(experiment.endpoint_name, experiment.token, "ie")
     capture = _capture_config(experiment.data_storage) if experiment.data_storage else None
+    shadow = _production_variant(experiment.variants[experiment.shadow_variant])
+    backend.validate_production_variants([shadow])  # its model still exists, as CreateEndpointConfig checks
     config = backend.create_endpoint_config(
         endpoint_config_name=name,
         production_variants=[_production_variant(experiment.variants[experiment.source_variant])],
@@ -121,7 +123,7 @@ def _deploy_config(backend: Any, experiment: store.Experiment) -> str:
         tags=[],
         kms_key_id=experiment.kms_key,
     )
-    setattr(config, SHADOW_ATTRIBUTE, [_production_variant(experiment.variants[experiment.shadow_variant])])
+    setattr(config, SHADOW_ATTRIBUTE, [shadow])
     setattr(config, SAMPLING_ATTRIBUTE, experiment.sampling_percentage)
     return name
 
