@@ -28,10 +28,13 @@ from modelops.local import capture, invocation_metrics, invoke
 from modelops.local.capture import Exchange
 
 _log = logging.getLogger(__name__)
+# Records kept before a write even while jobs keep coming (steady traffic never lets the queue run dry).
+FLUSH_RECORDS = 500
 
 
 class Worker:
-    """One daemon thread running submitted jobs in order; capture records are written when it runs dry."""
+    """One daemon thread running submitted jobs in order; capture records are written when it runs dry, or
+    every ``FLUSH_RECORDS`` records."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -40,6 +43,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._files: dict[tuple[str, str, tuple[str, str]], list[str]] = defaultdict(list)
         self._file_config: dict[tuple[str, str, tuple[str, str]], dict[str, Any]] = {}
+        self._buffered = 0
 
     def submit(self, job: Callable[[], None]) -> None:
         with self._idle:
@@ -61,6 +65,7 @@ class Worker:
         if group not in self._file_config:
             self._file_config[group] = {**config, "_key": bucket_key[1]}
         self._files[group].append(line)
+        self._buffered += 1
 
     def _run(self) -> None:
         while True:
@@ -69,7 +74,7 @@ class Worker:
                 job()
             except Exception:  # a job must never kill the worker: the next request's copy still goes out
                 _log.exception("shadow traffic: a background job failed")
-            if self._jobs.empty():
+            if self._jobs.empty() or self._buffered >= FLUSH_RECORDS:
                 self._flush()
             with self._idle:
                 self._pending -= 1
@@ -77,7 +82,7 @@ class Worker:
 
     def _flush(self) -> None:
         files, configs = self._files, self._file_config
-        self._files, self._file_config = defaultdict(list), {}
+        self._files, self._file_config, self._buffered = defaultdict(list), {}, 0
         for group, lines in files.items():
             config = configs[group]
             try:

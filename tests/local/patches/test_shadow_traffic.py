@@ -189,7 +189,11 @@ def test_a_sampling_percentage_updated_while_running_takes_effect(embedded_aws: 
 def test_the_caller_is_answered_while_the_shadow_has_not_yet_run(embedded_aws: EmbeddedAWS) -> None:
     start(embedded_aws)
     release = threading.Event()
-    WORKER.submit(lambda: release.wait(30))  # the worker is busy: the shadow's copy must wait behind it
+
+    def busy() -> None:
+        release.wait(30)
+
+    WORKER.submit(busy)  # the worker is busy: the shadow's copy must wait behind it
 
     try:
         answer = invoke(embedded_aws, 2.0)
@@ -260,3 +264,26 @@ def test_after_the_experiment_the_shadow_receives_nothing(embedded_aws: Embedded
 
     assert metric(embedded_aws, "Invocations", SHADOW) == 0
     assert metric(embedded_aws, "Invocations", PRODUCTION) == 1
+
+
+def test_steady_traffic_has_its_captures_written_before_the_traffic_stops(
+    embedded_aws: EmbeddedAWS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelops.local import shadow_traffic
+
+    start(embedded_aws)
+    monkeypatch.setattr(shadow_traffic, "FLUSH_RECORDS", 3)
+    release = threading.Event()
+
+    def busy() -> None:
+        release.wait(30)
+
+    WORKER.submit(busy)  # the queue never runs dry while these requests' jobs pile up behind it
+    for value in range(6):
+        invoke(embedded_aws, float(value))
+    release.set()
+    embedded_aws.settle()
+
+    listed = embedded_aws.client("s3").list_objects_v2(Bucket=CAPTURE_BUCKET, Prefix=f"shadow/{ENDPOINT}/")
+    assert len(listed["Contents"]) > 2  # written every 3 records, not once at the end
+    assert len(captured(embedded_aws, PRODUCTION)) == len(captured(embedded_aws, SHADOW)) == 6

@@ -134,9 +134,11 @@ def _invoke_endpoint(c: Call) -> None:
 
 def _create_inference_experiment(c: Call) -> None:
     # The service authorization reference lists only the inference-experiment resource for the action, with
-    # iam:PassRole (the RoleArn SageMaker assumes to manage the endpoint) and sagemaker:AddTags as dependents.
+    # iam:PassRole (the RoleArn SageMaker assumes to manage the endpoint) as a dependent. It names
+    # sagemaker:AddTags as one too, but lists no inference-experiment resource for AddTags (nor ListTags,
+    # DeleteTags): the request's tags are authorized here by the action's own aws:RequestTag/aws:TagKeys.
     experiment = c.sagemaker("inference-experiment", c.params["Name"])
-    _tagged_create(c, "sagemaker:CreateInferenceExperiment", experiment)
+    c.add("sagemaker:CreateInferenceExperiment", experiment, c.tags(c.params.get("Tags")))
     _pass_role(c, c.params["RoleArn"], "sagemaker.amazonaws.com", experiment)
 
 

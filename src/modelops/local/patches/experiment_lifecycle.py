@@ -26,6 +26,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from moto.core.exceptions import ServiceException
 from moto.sagemaker.exceptions import ConflictException
 
 from modelops.local.clock import CLOCK
@@ -42,10 +43,11 @@ def created(backend: Any, experiment: store.Experiment) -> None:
     """Creating -> Created once the clock runs it, then started if its schedule has begun."""
 
     def finish() -> None:
-        if store.experiments(backend).get(experiment.name) is not experiment:
-            return  # deleted meanwhile
-        experiment.set_status(store.CREATED)
-        reconcile(backend, experiment)
+        with LOCK:  # the clock runs this beside API calls (the local server answers on several threads)
+            if store.experiments(backend).get(experiment.name) is not experiment:
+                return  # deleted meanwhile
+            experiment.set_status(store.CREATED)
+            reconcile(backend, experiment)
 
     CLOCK.schedule(finish)
 
@@ -80,10 +82,18 @@ def start(backend: Any, experiment: store.Experiment) -> None:
     experiment.prior_config_name = endpoint.endpoint_config_name
     experiment.variant_status = {experiment.source_variant: store.VARIANT_IN_SERVICE}
     experiment.variant_status[experiment.shadow_variant] = store.VARIANT_CREATING
-    config_name = _deploy_config(backend, experiment)
+    try:
+        config_name = _deploy_config(backend, experiment)
+    except ServiceException as error:  # e.g. a model deleted since the experiment was created
+        experiment.set_status(store.CANCELLED, f"The shadow variant could not be deployed: {error.message}")
+        return
     experiment.experiment_config_name = config_name
 
     def deployed() -> None:
+        with LOCK:
+            _deployed()
+
+    def _deployed() -> None:
         if endpoint.endpoint_config_name == config_name:
             experiment.variant_status[experiment.shadow_variant] = store.VARIANT_IN_SERVICE
             experiment.set_status(store.RUNNING)
@@ -101,8 +111,10 @@ def start(backend: Any, experiment: store.Experiment) -> None:
 def _deploy_config(backend: Any, experiment: store.Experiment) -> str:
     """Create the endpoint config that holds the source and the shadow variant."""
     prior = backend.endpoint_configs.get(experiment.prior_config_name)
-    name = _config_name(experiment.endpoint_name, experiment.arn, "ie")
+    name = _config_name(experiment.endpoint_name, experiment.token, "ie")
     capture = _capture_config(experiment.data_storage) if experiment.data_storage else None
+    shadow = _production_variant(experiment.variants[experiment.shadow_variant])
+    backend.validate_production_variants([shadow])  # its model still exists, as CreateEndpointConfig checks
     config = backend.create_endpoint_config(
         endpoint_config_name=name,
         production_variants=[_production_variant(experiment.variants[experiment.source_variant])],
@@ -111,7 +123,7 @@ def _deploy_config(backend: Any, experiment: store.Experiment) -> str:
         tags=[],
         kms_key_id=experiment.kms_key,
     )
-    setattr(config, SHADOW_ATTRIBUTE, [_production_variant(experiment.variants[experiment.shadow_variant])])
+    setattr(config, SHADOW_ATTRIBUTE, [shadow])
     setattr(config, SAMPLING_ATTRIBUTE, experiment.sampling_percentage)
     return name
 
@@ -158,6 +170,10 @@ def stop(
     }[shadow_action]
 
     def stopped() -> None:
+        with LOCK:
+            _stopped()
+
+    def _stopped() -> None:
         if endpoint is not None and target is not None and endpoint.endpoint_config_name != target:
             failure = f"The endpoint could not be updated: {endpoint.failure_reason or 'the update failed'}"
             experiment.set_status(desired_state, " ".join(filter(None, [reason, failure])))
@@ -180,7 +196,7 @@ def _promoted_config(backend: Any, experiment: store.Experiment, desired: list[d
     wanted = {v["VariantName"]: v for v in desired}
     variant = wanted.get(experiment.shadow_variant, experiment.variants[experiment.shadow_variant])
     prior = backend.endpoint_configs.get(experiment.prior_config_name or "")
-    name = _config_name(experiment.endpoint_name, experiment.arn, "promoted")
+    name = _config_name(experiment.endpoint_name, experiment.token, "promoted")
     if name in backend.endpoint_configs:  # a stop retried after the endpoint was busy
         return name
     backend.create_endpoint_config(
@@ -239,8 +255,8 @@ def _capture_config(storage: dict[str, Any]) -> dict[str, Any]:
     return capture
 
 
-def _config_name(endpoint_name: str, experiment_arn: str, kind: str) -> str:
-    digest = hashlib.sha256(experiment_arn.encode()).hexdigest()[:10]
+def _config_name(endpoint_name: str, token: str, kind: str) -> str:
+    digest = hashlib.sha256(token.encode()).hexdigest()[:10]
     return f"{endpoint_name[: 63 - len(kind) - 12]}-{kind}-{digest}"
 
 
@@ -257,8 +273,9 @@ def updated(backend: Any, experiment: store.Experiment, previous: str) -> None:
     """Updating -> the status it had, once the clock runs it (then started or ended if the schedule says)."""
 
     def finish() -> None:
-        if experiment.status == store.UPDATING:
-            experiment.set_status(previous)
-            reconcile(backend, experiment)
+        with LOCK:
+            if experiment.status == store.UPDATING:
+                experiment.set_status(previous)
+                reconcile(backend, experiment)
 
     CLOCK.schedule(finish)

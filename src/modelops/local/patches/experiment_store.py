@@ -6,6 +6,7 @@ InferenceExperimentSummary, ModelVariantConfigSummary, EndpointMetadata).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,6 +81,9 @@ class Experiment:
     # The endpoint config the endpoint served before the experiment changed it, and the one it made.
     prior_config_name: str | None = None
     experiment_config_name: str | None = None
+    # Names the endpoint configs this experiment makes: one deleted and created again under the same name
+    # must not meet the configs of the first.
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def source_variant(self) -> str:
