@@ -37,9 +37,14 @@ def _of(template: dict[str, Any], kind: str) -> dict[str, Any]:
     return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
 
 
+def _policies(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The roles' inline policies and the managed ones CDK splits a large policy into."""
+    return [*_of(template, "AWS::IAM::Policy").values(), *_of(template, "AWS::IAM::ManagedPolicy").values()]
+
+
 def _actions(template: dict[str, Any]) -> set[str]:
     found: set[str] = set()
-    for policy in _of(template, "AWS::IAM::Policy").values():
+    for policy in _policies(template):
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"]
             found.update([actions] if isinstance(actions, str) else actions)
@@ -76,8 +81,8 @@ def test_the_default_stage_has_no_evaluator_and_no_experiment_grants(default: di
 
 def test_only_the_production_deployer_may_start_or_stop_an_experiment(prod: dict[str, Any]) -> None:
     holders: dict[str, set[str]] = {}
-    for policy in _of(prod, "AWS::IAM::Policy").values():
-        roles = {r["Ref"] for r in policy["Properties"]["Roles"]}
+    for policy in _policies(prod):
+        roles = {r["Ref"] for r in policy["Properties"].get("Roles", [])}
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"]
             for action in [actions] if isinstance(actions, str) else actions:
