@@ -91,7 +91,7 @@ class DeployerGrants:
     ) -> None:
         # Production records Production and Archived stages, only from the states the approver and its own
         # records put a version in, and never touches approval: it can neither approve nor reject.
-        records = deployers.production_record_statements(self.packages)
+        records = deployers.production_record_statements(self.packages, shadow_gate=shadow_gate)
         self._serve(role, "production", self._arn("endpoint", endpoint_name), execution_role, records)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)

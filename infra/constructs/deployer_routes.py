@@ -97,7 +97,7 @@ def routes(
                     "StageStatus": [
                         lifecycle.STATUS_APPROVED,
                         lifecycle.STATUS_ROLLBACK_REQUESTED,
-                        lifecycle.STATUS_SHADOW_TESTING,
+                        *([lifecycle.STATUS_SHADOW_TESTING] if shadow_gate else []),
                     ],
                 },
             },

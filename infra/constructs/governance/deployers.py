@@ -140,7 +140,7 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
     ]
 
 
-def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
+def production_record_statements(packages: str, *, shadow_gate: bool = False) -> list[iam.PolicyStatement]:
     """Starting or refusing a requested promotion/rollback, recording its outcome with what production
     served, and archiving the version it replaced; never approval, never a version the approver did not
     send to production."""
@@ -157,14 +157,14 @@ def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
                         STATUS: [lc.STATUS_DEPLOYING, lc.STATUS_FAILED],
                         CURRENT_STAGE: production,
                         # ShadowTesting: the blue/green update (or its refusal) after a passing verdict.
-                        CURRENT_STATUS: [*requested, lc.STATUS_SHADOW_TESTING],
+                        CURRENT_STATUS: [*requested, *([lc.STATUS_SHADOW_TESTING] if shadow_gate else [])],
                     }
                 },
                 absent([APPROVAL]),
                 writes_only(()),
             ),
         ),
-        *_shadow_test_records(packages),
+        *(_shadow_test_records(packages) if shadow_gate else []),
         _record(
             "RecordProductionOutcomes",
             packages,
