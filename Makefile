@@ -14,7 +14,7 @@ CDK := node_modules/.bin/cdk
 # Recorded on every version the deployed pipeline registers (its CodeCommit parameter's default).
 CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
-.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint moto-suite demo deploy clean bench local
+.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint moto-suite demo demo-shadow deploy clean bench local
 
 help:
 	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
@@ -80,6 +80,12 @@ moto-suite: setup
 demo: setup synth
 	$(BIN)/python -m modelops.demo --cdk-out cdk.out
 
+# The shadow gate's demo, on the stage's templates with the gate on (their own folder: cdk.out stays as is).
+demo-shadow: setup
+	rm -rf cdk.out.shadow
+	$(CDK) synth --quiet -c stage=$(STAGE) -c shadow_gate=true -c code_commit=$(CODE_COMMIT) -o cdk.out.shadow >/dev/null
+	$(BIN)/python -m modelops.demo_shadow --cdk-out cdk.out.shadow
+
 deploy: setup
 	$(CDK) deploy --all -c stage=$(STAGE) -c code_commit=$(CODE_COMMIT)
 
@@ -92,4 +98,4 @@ local: synth
 	$(BIN)/modelops local up --cdk-out cdk.out
 
 clean:
-	rm -rf cdk.out build .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out cdk.out.shadow build .tools .pytest_cache .mypy_cache .ruff_cache

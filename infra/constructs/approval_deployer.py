@@ -21,7 +21,13 @@ from constructs import Construct
 
 from infra.constructs.deployer_function import DeployerFunction
 from infra.constructs.deployer_roles import DeployerGrants, deployer_roles
-from infra.constructs.deployer_routes import NOTIFIER_ROLE, PRODUCTION_ROLE, STAGING_ROLE, routes
+from infra.constructs.deployer_routes import (
+    EVALUATOR_ROLE,
+    NOTIFIER_ROLE,
+    PRODUCTION_ROLE,
+    STAGING_ROLE,
+    routes,
+)
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.lambda_bundle import build_bundle
 from modelops.contract import names
@@ -42,6 +48,8 @@ class ApprovalDeployer(Construct):
             because the endpoint is busy) before it goes to the dead-letter queue.
         rollback_alarms: the production endpoint's auto-rollback alarms, which the production deployer
             names in UpdateEndpoint and may read.
+        shadow_gate: promoted versions are shadow-tested first: the production deployer may run inference
+            experiments on its endpoint, and a scheduled evaluator with its own role judges them.
     """
 
     def __init__(
@@ -58,16 +66,19 @@ class ApprovalDeployer(Construct):
         environment: Mapping[str, str],
         retry_attempts: int = 2,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        shadow_gate: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         group = registry.model_package_group_name
-        self.roles = deployer_roles(self, group)
+        self.roles = deployer_roles(self, group, shadow_gate=shadow_gate)
         code = lambda_.Code.from_asset(str(build_bundle()))
         self.functions: dict[str, lambda_.Function] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         self.rules: dict[str, events.Rule] = {}
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
-        deployer_routes = routes(group, staging_endpoint_name, production_endpoint_name)
+        deployer_routes = routes(
+            group, staging_endpoint_name, production_endpoint_name, shadow_gate=shadow_gate
+        )
         # Each endpoint stage's deployer builds models with its own stage's execution role.
         role_environment = {
             STAGING_ROLE: {names.ENV_EXECUTION_ROLE_ARN: staging_execution_role.role_arn},
@@ -94,8 +105,14 @@ class ApprovalDeployer(Construct):
             self.roles[STAGING_ROLE], staging_endpoint_name, production_endpoint_name, staging_execution_role
         )
         grants.production(
-            self.roles[PRODUCTION_ROLE], production_endpoint_name, rollback_alarms, production_execution_role
+            self.roles[PRODUCTION_ROLE],
+            production_endpoint_name,
+            rollback_alarms,
+            production_execution_role,
+            shadow_gate=shadow_gate,
         )
+        if shadow_gate:
+            grants.shadow_evaluator(self.roles[EVALUATOR_ROLE])
         grants.notifier(self.roles[NOTIFIER_ROLE])
         # CDK makes each function depend on its role and the role's policy; the GetAtt of the role already
         # orders the role first (cfn-lint W3005), so keep only the policy: no invocation before its permissions.

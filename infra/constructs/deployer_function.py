@@ -100,14 +100,22 @@ class DeployerFunction(Construct):
         )
 
     def _rule(self, route: Route, retry_attempts: int) -> events.Rule:
-        rule = events.Rule(
-            self,
-            "Rule",
-            description=route.description,
-            event_pattern=events.EventPattern(
-                source=[SOURCE], detail_type=[route.detail_type], detail=dict(route.detail)
-            ),
-        )
+        if route.schedule is not None:
+            rule = events.Rule(
+                self,
+                "Rule",
+                description=route.description,
+                schedule=events.Schedule.expression(route.schedule),
+            )
+        else:
+            rule = events.Rule(
+                self,
+                "Rule",
+                description=route.description,
+                event_pattern=events.EventPattern(
+                    source=[SOURCE], detail_type=[route.detail_type], detail=dict(route.detail)
+                ),
+            )
         rule.add_target(
             targets.LambdaFunction(
                 self.function,

@@ -13,7 +13,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.constructs.deployer_routes import ROLE_DESCRIPTIONS
+from infra.constructs.deployer_routes import EVALUATOR_ROLE, ROLE_DESCRIPTIONS
 from infra.constructs.endpoint_alarms import grant_read_alarms
 from infra.constructs.governance import deployers
 from infra.constructs.governed_registry import GovernedRegistry
@@ -21,8 +21,9 @@ from infra.constructs.nag_ids import rendered_reference
 from modelops.contract import names
 
 
-def deployer_roles(scope: Construct, group: str) -> dict[str, iam.Role]:
-    """One Lambda role per name of ``ROLE_DESCRIPTIONS``, with construct ID ``<name>Role``."""
+def deployer_roles(scope: Construct, group: str, *, shadow_gate: bool = False) -> dict[str, iam.Role]:
+    """One Lambda role per name of ``ROLE_DESCRIPTIONS`` (the evaluator's only with the shadow gate on),
+    with construct ID ``<name>Role``."""
     return {
         name: iam.Role(
             scope,
@@ -31,6 +32,7 @@ def deployer_roles(scope: Construct, group: str) -> dict[str, iam.Role]:
             description=f"modelops deployer of {group}: {purpose}",
         )
         for name, purpose in ROLE_DESCRIPTIONS.items()
+        if shadow_gate or name != EVALUATOR_ROLE
     }
 
 
@@ -84,10 +86,12 @@ class DeployerGrants:
         endpoint_name: str,
         rollback_alarms: Sequence[cloudwatch.IAlarm],
         execution_role: iam.IRole,
+        *,
+        shadow_gate: bool = False,
     ) -> None:
         # Production records Production and Archived stages, only from the states the approver and its own
         # records put a version in, and never touches approval: it can neither approve nor reject.
-        records = deployers.production_record_statements(self.packages)
+        records = deployers.production_record_statements(self.packages, shadow_gate=shadow_gate)
         self._serve(role, "production", self._arn("endpoint", endpoint_name), execution_role, records)
         if rollback_alarms:  # it names them in UpdateEndpoint's AutoRollbackConfiguration
             grant_read_alarms(role, rollback_alarms)
@@ -109,7 +113,103 @@ class DeployerGrants:
                 "production deployer checks (HeadObject) that each is still the object staging verified.",
             )
         )
+        if shadow_gate:
+            self._run_shadow_tests(role)
         self._acknowledge(role, "production", reads_artifacts=False)
+
+    def _experiments(self) -> str:
+        return self._arn("inference-experiment", f"{names.shadow_experiment_prefix(self.project)}*")
+
+    def _run_shadow_tests(self, role: iam.Role) -> None:
+        """Starting and stopping a promoted version's shadow test is the production deployer's alone."""
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="RunShadowTests",
+                actions=[
+                    "sagemaker:CreateInferenceExperiment",
+                    "sagemaker:StartInferenceExperiment",
+                    "sagemaker:StopInferenceExperiment",
+                    "sagemaker:DescribeInferenceExperiment",
+                ],
+                resources=[self._experiments()],
+            ),
+            # ListInferenceExperiments has no resource type (service authorization reference).
+            iam.PolicyStatement(
+                sid="FindShadowTests", actions=["sagemaker:ListInferenceExperiments"], resources=["*"]
+            ),
+        )
+        self._acknowledge_experiments(role)
+
+    def shadow_evaluator(self, role: iam.Role) -> None:
+        """Read the production endpoint's shadow tests (experiments, metrics, captures) and record verdicts:
+        nothing else. It starts, stops and serves nothing, and publishes nothing."""
+        bucket = self.registry.artifact_bucket
+        self._add(
+            role,
+            iam.PolicyStatement(
+                sid="ReadVersions", actions=["sagemaker:DescribeModelPackage"], resources=[self.packages]
+            ),
+            *deployers.evaluator_record_statements(self.packages),
+            iam.PolicyStatement(
+                sid="ReadShadowTests",
+                actions=["sagemaker:DescribeInferenceExperiment"],
+                resources=[self._experiments()],
+            ),
+            # Search (the versions under test), ListInferenceExperiments and GetMetricStatistics have no
+            # resource type (service authorization reference).
+            iam.PolicyStatement(
+                sid="FindShadowTests",
+                actions=["sagemaker:Search", "sagemaker:ListInferenceExperiments"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="ReadShadowMetrics", actions=["cloudwatch:GetMetricStatistics"], resources=["*"]
+            ),
+            iam.PolicyStatement(
+                sid="ListShadowCaptures",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.SHADOW_CAPTURE_PREFIX}/*"]}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadShadowCaptures",
+                actions=["s3:GetObject"],
+                resources=[bucket.arn_for_objects(f"{names.SHADOW_CAPTURE_PREFIX}/*")],
+            ),
+            # The captures are stored under the bucket's default encryption, the registry key.
+            iam.PolicyStatement(
+                sid="DecryptShadowCaptures", actions=["kms:Decrypt"], resources=[self.registry.key.key_arn]
+            ),
+        )
+        self.registry.acknowledge_version_wildcard(role)
+        self._acknowledge_experiments(role)
+        artifacts = rendered_reference(cdk.Stack.of(self.registry), bucket.bucket_arn)
+        reasons = {
+            "Resource::*": (
+                "sagemaker:Search, sagemaker:ListInferenceExperiments and cloudwatch:GetMetricStatistics have "
+                "no resource type (service authorization reference); the evaluator reads only."
+            ),
+            f"Resource::{artifacts}/{names.SHADOW_CAPTURE_PREFIX}/*": (
+                "Each shadow test stores its captures under its own key prefix, named at run time; the "
+                "evaluator reads only the shadow-capture/ prefix of the artifact bucket."
+            ),
+        }
+        for finding, reason in reasons.items():
+            cdk.Validations.of(role).acknowledge(
+                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
+
+    def _acknowledge_experiments(self, role: iam.Role) -> None:
+        prefix = names.shadow_experiment_prefix(self.project)
+        cdk.Validations.of(role).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
+                f"<AWS::AccountId>:inference-experiment/{prefix}*]",
+                reason="Shadow test names carry the version and attempt, known only at run time; the wildcard "
+                f"is limited to this project's '{prefix}' prefix in this account and region.",
+            )
+        )
 
     def notifier(self, role: iam.Role) -> None:
         self._read_and_notify(role)

@@ -16,11 +16,16 @@ from modelops.contract.events import ENDPOINT_STATE_CHANGE, PACKAGE_STATE_CHANGE
 # finalizer starts the request that arrived while the endpoint was busy). Nothing else is shared: the staging
 # role cannot change production, the production role cannot invoke anything, the notifier touches no endpoint.
 STAGING_ROLE, PRODUCTION_ROLE, NOTIFIER_ROLE = "Staging", "Production", "Notifier"
+# With the shadow gate on: the evaluator judges shadow tests and changes nothing that is served.
+EVALUATOR_ROLE = "ShadowEvaluator"
 ROLE_DESCRIPTIONS = {
     STAGING_ROLE: "deploys and verifies the staging endpoint",
     PRODUCTION_ROLE: "deploys, finalizes and rolls back the production endpoint",
     NOTIFIER_ROLE: "notifies approvers of rejected versions",
+    EVALUATOR_ROLE: "judges shadow tests on the production endpoint",
 }
+# How often the evaluator looks at the running shadow tests: a verdict is at most this late.
+EVALUATOR_SCHEDULE = "rate(5 minutes)"
 
 # The lifecycle states in which deploy_staging acts on an approval (``modelops.deploy.staging.awaits_staging``):
 # never staged, or Staging/Failed approved again. Every other Approved update is one of our own lifecycle
@@ -36,7 +41,7 @@ AWAITING_STAGING = [
 @dataclass(frozen=True)
 class Route:
     """One rule and the Lambda it invokes: the handler (``modelops.deploy.handlers.<handler>``), its role,
-    the event's detail-type and the detail pattern."""
+    the event's detail-type and the detail pattern, or (``schedule``) the rule's ScheduleExpression."""
 
     handler: str
     role: str
@@ -44,11 +49,24 @@ class Route:
     detail_type: str
     detail: Mapping[str, object]
     timeout_seconds: int = 30
+    schedule: str | None = None
 
 
-def routes(group: str, staging_endpoint: str, production_endpoint: str) -> tuple[Route, ...]:
-    """The five routes of the deployer of ``group``, which manages the two endpoints."""
+def routes(
+    group: str, staging_endpoint: str, production_endpoint: str, *, shadow_gate: bool = False
+) -> tuple[Route, ...]:
+    """The five routes of the deployer of ``group``, which manages the two endpoints, and with the shadow
+    gate on the evaluator's schedule."""
     package_change = {"ModelPackageGroupName": [group]}
+    evaluator = Route(
+        "evaluate_shadow",
+        EVALUATOR_ROLE,
+        f"{production_endpoint}: judge the running shadow tests ({EVALUATOR_SCHEDULE})",
+        "Scheduled Event",
+        {},
+        timeout_seconds=120,
+        schedule=EVALUATOR_SCHEDULE,
+    )
     return (
         Route(
             "deploy_staging",
@@ -74,7 +92,13 @@ def routes(group: str, staging_endpoint: str, production_endpoint: str) -> tuple
                 **package_change,
                 "ModelLifeCycle": {
                     "Stage": [lifecycle.STAGE_PRODUCTION],
-                    "StageStatus": [lifecycle.STATUS_APPROVED, lifecycle.STATUS_ROLLBACK_REQUESTED],
+                    # ShadowTesting: the evaluator's verdict, an approver's rejection that ends the test, and
+                    # the test's own records. Only with the gate on does a version reach it.
+                    "StageStatus": [
+                        lifecycle.STATUS_APPROVED,
+                        lifecycle.STATUS_ROLLBACK_REQUESTED,
+                        *([lifecycle.STATUS_SHADOW_TESTING] if shadow_gate else []),
+                    ],
                 },
             },
         ),
@@ -92,4 +116,5 @@ def routes(group: str, staging_endpoint: str, production_endpoint: str) -> tuple
             PACKAGE_STATE_CHANGE,
             {**package_change, "ModelApprovalStatus": [lifecycle.REJECTED]},
         ),
+        *((evaluator,) if shadow_gate else ()),
     )

@@ -14,7 +14,12 @@ from infra.constructs.governance import artifacts
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.nag_ids import rendered_reference
 from modelops.contract import names as env
-from modelops.contract.names import DATA_CAPTURE_PREFIX, MODEL_ARTIFACT_KEYS, endpoint_name
+from modelops.contract.names import (
+    DATA_CAPTURE_PREFIX,
+    MODEL_ARTIFACT_KEYS,
+    SHADOW_CAPTURE_PREFIX,
+    endpoint_name,
+)
 from modelops.contract.settings import StageSettings
 from modelops.contract.training import SKLEARN_IMAGE_ACCOUNTS, SKLEARN_REPOSITORY
 
@@ -80,6 +85,7 @@ class DeploymentStack(cdk.Stack):
             production_execution_role=self.model_execution_role,
             environment=environment,
             rollback_alarms=self.production_alarms.alarms,
+            shadow_gate=bool(settings.shadow_gate),
         )
         outputs = {
             "StagingEndpointName": staging,
@@ -120,6 +126,25 @@ class DeploymentStack(cdk.Stack):
             env.ENV_DATA_CAPTURE_KMS_KEY: registry.key.key_arn if capture_uri else "",
             env.ENV_LATENCY_BUDGET_MS: str(settings.verification_latency_budget_ms),
             env.ENV_CHAMPION_TOLERANCE: str(settings.champion_tolerance),
+            **self._shadow_environment(settings, registry),
+        }
+
+    @staticmethod
+    def _shadow_environment(settings: StageSettings, registry: GovernedRegistry) -> dict[str, str]:
+        if not settings.shadow_gate:
+            return {env.ENV_SHADOW_GATE: "false"}
+        production = endpoint_name(settings.project_name, "production")
+        return {
+            env.ENV_SHADOW_GATE: "true",
+            env.ENV_SHADOW_WINDOW_MINUTES: str(settings.shadow_window_minutes),
+            env.ENV_SHADOW_MIN_REQUESTS: str(settings.shadow_min_requests),
+            env.ENV_SHADOW_SAMPLING_PERCENT: str(settings.shadow_sampling_percent),
+            env.ENV_SHADOW_ERROR_RATE_TOLERANCE: str(settings.shadow_error_rate_tolerance),
+            env.ENV_SHADOW_LATENCY_TOLERANCE: str(settings.shadow_latency_tolerance),
+            env.ENV_SHADOW_AGREEMENT_TOLERANCE: str(settings.shadow_agreement_tolerance),
+            env.ENV_SHADOW_CAPTURE_URI: (
+                f"s3://{registry.artifact_bucket.bucket_name}/{SHADOW_CAPTURE_PREFIX}/{production}"
+            ),
         }
 
     def _model_execution_role(
@@ -137,6 +162,9 @@ class DeploymentStack(cdk.Stack):
         artifacts.model_artifact_read(registry.artifact_bucket, registry.key, role)
         if production and settings.production_data_capture:
             registry.artifact_bucket.grant_put(role, f"{DATA_CAPTURE_PREFIX}/*")
+        if production and settings.shadow_gate:
+            # SageMaker stores a shadow test's captures as the experiment's role (RoleArn), this one.
+            registry.artifact_bucket.grant_put(role, f"{SHADOW_CAPTURE_PREFIX}/*")
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="PullServingImage",
@@ -198,6 +226,18 @@ class DeploymentStack(cdk.Stack):
             ),
             f"Resource::{log_group}:log-stream:*": "Log streams are created per instance at run time.",
         }
+        if production and settings.shadow_gate:
+            shadow = (
+                "Bucket.grant_put for shadow test captures, on the artifact bucket's shadow-capture/ prefix."
+            )
+            reasons.update(
+                {
+                    "Action::s3:Abort*": shadow,
+                    f"Resource::{bucket}/{SHADOW_CAPTURE_PREFIX}/*": shadow,
+                    "Action::kms:GenerateDataKey*": "Encrypting captured data with the registry key (that key only).",
+                    "Action::kms:ReEncrypt*": "Encrypting captured data with the registry key (that key only).",
+                }
+            )
         if production and settings.production_data_capture:
             capture = "Bucket.grant_put for data capture, on the artifact bucket's data-capture/ prefix only."
             reasons.update(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from modelops import cli_mlflow
+from modelops import cli_mlflow, cli_shadow
 from modelops.cli_group import F, MainGroup, handled
 from modelops.contract import lifecycle, names
 
@@ -263,7 +263,10 @@ def reject(reference: str, reason: str, group: str, region: str | None, as_json:
 @handled
 def promote(reference: str, reason: str, group: str, region: str | None, as_json: bool) -> None:
     """Ask for production: a version that passed staging becomes Production/Approved."""
-    after = _registry(group, region, reference).promote_version(reference, reason)
+    registry = _registry(group, region, reference)
+    version = registry.get_version(reference).version
+    cli_shadow.refuse_promotion_during_test(_sagemaker(region), _env_project(), version)
+    after = registry.promote_version(reference, reason)
     _echo(
         as_json,
         after.to_dict(),
@@ -373,14 +376,32 @@ def status(project: str, at: str | None, group: str, region: str | None, as_json
             raise click.ClickException(str(error)) from None
         _echo(as_json, [s.to_dict() for s in served], cli_audit.served_table(served, moment))
         return
-    statuses = _registry(group, region).get_endpoint_status(project)
-    _echo(as_json, [s.to_dict() for s in statuses], cli_format.status_table(statuses))
+    registry = _registry(group, region)
+    statuses = registry.get_endpoint_status(project)
+    shadow_line = None if as_json else cli_shadow.status_line(_sagemaker(region), project)
+    table = cli_format.status_table(statuses)
+    _echo(as_json, [s.to_dict() for s in statuses], f"{table}\n{shadow_line}" if shadow_line else table)
 
 
 def _report(as_json: bool, before: Any, after: Any, text: str) -> None:
     if before == after and not as_json:
         text = f"version {after.version} is already {after.approval_status}; nothing changed"
     _echo(as_json, after.to_dict(), text)
+
+
+def _env_project() -> str:
+    import os
+
+    return os.environ.get(PROJECT_ENV) or DEFAULT_PROJECT
+
+
+def _sagemaker(region: str | None) -> Any:
+    import boto3
+
+    return boto3.session.Session(region_name=region).client("sagemaker")
+
+
+main.add_command(cli_shadow.shadow)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m modelops.cli`

@@ -145,7 +145,7 @@ def staging_record_statements(packages: str) -> list[iam.PolicyStatement]:
     ]
 
 
-def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
+def production_record_statements(packages: str, *, shadow_gate: bool = False) -> list[iam.PolicyStatement]:
     """Starting or refusing a requested promotion/rollback, recording its outcome with what production
     served, and archiving the version it replaced; never approval, never a version the approver did not
     send to production."""
@@ -161,13 +161,15 @@ def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
                         STAGE: production,
                         STATUS: [lc.STATUS_DEPLOYING, lc.STATUS_FAILED],
                         CURRENT_STAGE: production,
-                        CURRENT_STATUS: requested,
+                        # ShadowTesting: the blue/green update (or its refusal) after a passing verdict.
+                        CURRENT_STATUS: [*requested, *([lc.STATUS_SHADOW_TESTING] if shadow_gate else [])],
                     }
                 },
                 absent([APPROVAL]),
                 writes_only(()),
             ),
         ),
+        *(_shadow_test_records(packages) if shadow_gate else []),
         _record(
             "RecordProductionOutcomes",
             packages,
@@ -200,6 +202,60 @@ def production_record_statements(packages: str) -> list[iam.PolicyStatement]:
             ),
         ),
         _clear_owed_notices(packages),
+        _never_approve(packages),
+    ]
+
+
+def _shadow_test_records(packages: str) -> list[iam.PolicyStatement]:
+    """The shadow gate's records (``modelops.deploy.shadow_gate``): a promotion's test started or refused to
+    start; a test's failure (from the evaluator's verdict, which this role only reads); an approver's stop."""
+    production = lc.STAGE_PRODUCTION
+
+    def record(sid: str, statuses: list[str], current: str) -> iam.PolicyStatement:
+        return _record(
+            sid,
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        STAGE: production,
+                        STATUS: statuses,
+                        CURRENT_STAGE: production,
+                        CURRENT_STATUS: current,
+                    }
+                },
+                absent([APPROVAL]),
+                writes_only(()),
+            ),
+        )
+
+    return [
+        record("StartShadowTests", [lc.STATUS_SHADOW_TESTING, lc.STATUS_SHADOW_FAILED], lc.STATUS_APPROVED),
+        record("RecordShadowFailures", [lc.STATUS_SHADOW_FAILED], lc.STATUS_SHADOW_TESTING),
+        # An approver rejected the version under test (the approval stays theirs: absent from the record).
+        record("RecordShadowStops", [lc.STATUS_SHADOW_STOPPED], lc.STATUS_SHADOW_TESTING),
+    ]
+
+
+def evaluator_record_statements(packages: str) -> list[iam.PolicyStatement]:
+    """Recording a shadow test's verdict: that one evidence key, on a version at Production/ShadowTesting;
+    no stage, no approval, nothing removed. Acting on it is the production deployer's."""
+    return [
+        _record(
+            "RecordShadowVerdicts",
+            packages,
+            merge(
+                {
+                    "StringEquals": {
+                        CURRENT_STAGE: lc.STAGE_PRODUCTION,
+                        CURRENT_STATUS: lc.STATUS_SHADOW_TESTING,
+                    }
+                },
+                absent([APPROVAL, STAGE, STATUS]),
+                present(metadata(lc.META_SHADOW_VERDICT)),
+                writes_only((lc.META_SHADOW_VERDICT,)),
+            ),
+        ),
         _never_approve(packages),
     ]
 

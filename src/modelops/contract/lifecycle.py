@@ -34,6 +34,13 @@ STATUS_RETIRED: Final = "Retired"  # Archived: replaced by a newer production ve
 # Production: `modelops rollback` asks to redeploy this older version. Distinct from Approved so the
 # "never downgrade by accident" guard can tell an explicit rollback from a stray approval of an old version.
 STATUS_ROLLBACK_REQUESTED: Final = "RollbackRequested"
+# The shadow gate (a stage's ``shadow_gate`` setting): a promoted version is first tested as a shadow variant of
+# the production endpoint (an inference experiment), and goes on to the blue/green update only on a passing
+# verdict. Distinct statuses, so a version under test is never mistaken for one being deployed.
+STATUS_SHADOW_TESTING: Final = "ShadowTesting"  # Production: its shadow test runs on the production endpoint
+STATUS_SHADOW_FAILED: Final = "ShadowFailed"  # Production: the test failed, found no traffic or did not start
+# Production: an approver ended the test early by rejecting the version under test; never promoted by it.
+STATUS_SHADOW_STOPPED: Final = "ShadowStopped"
 
 # CustomerMetadataProperties keys a registered version carries so it can be reproduced and compared.
 # Flat keys because SageMaker caps each value at 256 characters and the map at 50 entries.
@@ -65,6 +72,18 @@ META_STAGING_ARTIFACT: Final = "deploy.staging_artifact"
 # A digest of the inference specification staging verified (``sha256:<hex>``): UpdateModelPackage takes an
 # InferenceSpecification and no condition key governs it, so production compares instead (issue 12).
 META_STAGING_SPEC: Final = "deploy.staging_spec"
+# The shadow evaluator's verdict on a version's shadow test: ``<experiment> <outcome>: <numbers>``, outcome one
+# of SHADOW_OUTCOMES. Written only by the evaluator's role, read by the production deployer, which acts on it
+# only when it names the experiment the version is under now (a verdict of an earlier test is history).
+# (A short key: it is named in every human policy's denies, which IAM caps at 6,144 characters.)
+META_SHADOW_VERDICT: Final = "deploy.shadow"
+SHADOW_PASS: Final = "pass"
+SHADOW_FAIL: Final = "fail"
+SHADOW_NO_TRAFFIC: Final = "no-traffic"
+SHADOW_NOT_STARTED: Final = (
+    "not-started"  # the experiment was cancelled before it ran (its shadow never started)
+)
+SHADOW_OUTCOMES: Final = (SHADOW_PASS, SHADOW_FAIL, SHADOW_NO_TRAFFIC, SHADOW_NOT_STARTED)
 
 # What the gates trust, each written only by the deployer role that records it (infra.constructs.governance
 # holds the IAM that says so): nobody else may set or remove these keys, at registration or later.
@@ -74,6 +93,7 @@ EVIDENCE_KEYS: Final = (
     META_STAGING_SPEC,  # staging deployer (verify_staging), with Staging/Passed
     META_PRODUCTION_SERVED,  # production deployer (finalize_production), with Production/Deployed
     META_REJECTION_NOTIFIED,  # staging deployer (with its rejection) and the notifier
+    META_SHADOW_VERDICT,  # shadow evaluator (evaluate_shadow), on a version at Production/ShadowTesting
 )
 # Facts of a registration that a gate reads (champion/challenger compares the primary metric, verification
 # sends the samples): written once, by the registering request, and never changed or removed afterwards.
@@ -97,5 +117,7 @@ NOTICE_KINDS: Final = (
     "production-deployed",
     "production-rollback-deployed",
     "production-rolled-back",
+    "shadow-failed",
+    "shadow-stopped",
 )
 OWED_NOTICE_KEYS: Final = tuple(META_NOTIFICATION_OWED_PREFIX + kind for kind in NOTICE_KINDS)

@@ -19,6 +19,14 @@ ENVIRONMENTS: Final = ("staging", "production")
 STACK_ROLES: Final = ("registry", "pipeline", "deployment")
 VARIANT: Final = "AllTraffic"  # the one production variant of every endpoint config the deployer makes
 DATA_CAPTURE_PREFIX: Final = "data-capture"  # artifact bucket prefix of production data capture
+SHADOW_CAPTURE_PREFIX: Final = "shadow-capture"  # artifact bucket prefix of the shadow tests' captures
+SHADOW_VARIANT: Final = "Shadow"  # the shadow variant of every inference experiment the deployer starts
+
+
+def shadow_experiment_prefix(project_name: str) -> str:
+    """``<project>-shadow-v``: the prefix of every inference experiment the production deployer starts (the
+    version and the attempt follow: ``<project>-shadow-v7-1``); IAM scopes the experiment actions to it."""
+    return f"{project_name}-shadow-v"
 
 
 def stack_name(project_name: str, role: str) -> str:
@@ -111,6 +119,7 @@ HANDLERS: Final = (
     "deploy_production",
     "finalize_production",
     "notify_rejected",
+    "evaluate_shadow",
 )
 DEPLOYER_SERVICE: Final = "modelops-deployer"  # Powertools' service name in every deployer log line
 
@@ -140,6 +149,15 @@ ENV_DATA_CAPTURE_URI: Final = "MODELOPS_DATA_CAPTURE_S3_URI"  # empty: no data c
 ENV_DATA_CAPTURE_KMS_KEY: Final = "MODELOPS_DATA_CAPTURE_KMS_KEY_ARN"
 ENV_LATENCY_BUDGET_MS: Final = "MODELOPS_LATENCY_BUDGET_MS"
 ENV_CHAMPION_TOLERANCE: Final = "MODELOPS_CHAMPION_TOLERANCE"
+# The shadow gate (``StageSettings.shadow_*``): "true" or "false", then the window and the tolerances.
+ENV_SHADOW_GATE: Final = "MODELOPS_SHADOW_GATE"
+ENV_SHADOW_WINDOW_MINUTES: Final = "MODELOPS_SHADOW_WINDOW_MINUTES"
+ENV_SHADOW_MIN_REQUESTS: Final = "MODELOPS_SHADOW_MIN_REQUESTS"
+ENV_SHADOW_SAMPLING_PERCENT: Final = "MODELOPS_SHADOW_SAMPLING_PERCENT"
+ENV_SHADOW_ERROR_RATE_TOLERANCE: Final = "MODELOPS_SHADOW_ERROR_RATE_TOLERANCE"
+ENV_SHADOW_LATENCY_TOLERANCE: Final = "MODELOPS_SHADOW_LATENCY_TOLERANCE"
+ENV_SHADOW_AGREEMENT_TOLERANCE: Final = "MODELOPS_SHADOW_AGREEMENT_TOLERANCE"
+ENV_SHADOW_CAPTURE_URI: Final = "MODELOPS_SHADOW_CAPTURE_S3_URI"  # where experiments store their captures
 # The CLI's own: the project whose endpoints `modelops status` reads (the deployer's is ENV_PROJECT_NAME),
 # and the artifact bucket of `modelops local run-pipeline`.
 ENV_CLI_PROJECT: Final = "MODELOPS_PROJECT"

@@ -107,13 +107,30 @@ class StageSettings:
     )
     # How long the audit log keeps each transition (CloudWatch Logs accepts only these values).
     audit_log_retention_days: int = 365
+    # The shadow gate: a promoted version runs as a shadow variant of production (an inference experiment)
+    # and takes over only if, on the same requests, it errs no more, is no slower and agrees with production.
+    # On for the named stage ``prod`` (``__post_init__``), off otherwise unless a stage sets it.
+    shadow_gate: bool | None = None
+    shadow_window_minutes: int = 60  # the experiment's Schedule: judged when it ends ...
+    shadow_min_requests: int = 200  # ... or once the shadow has answered this many requests
+    shadow_sampling_percent: int = 100  # ShadowModelVariants' SamplingPercentage
+    shadow_error_rate_tolerance: float = 0.01  # shadow error rate may exceed production's by this much
+    shadow_latency_tolerance: float = (
+        0.5  # shadow p50/p99 ModelLatency may exceed production's by this fraction
+    )
+    shadow_agreement_tolerance: float = (
+        0.25  # mean |shadow - production| over production's standard deviation
+    )
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.shadow_gate is None:
+            object.__setattr__(self, "shadow_gate", self.stage == "prod")
         self._check_names()
         self._check_capacity()
         self._check_sagemaker_project()
         self._check_deployment()
+        self._check_shadow_gate()
 
     def _check_names(self) -> None:
         _check(
@@ -206,6 +223,31 @@ class StageSettings:
             str(self.audit_log_retention_days),
             "one of CloudWatch Logs' retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)),
         )
+
+    def _check_shadow_gate(self) -> None:
+        # An inference experiment runs at most 30 days (CreateInferenceExperiment, Schedule, in the API
+        # reference); SamplingPercentage is 0-100 there, and a 0% shadow would never see a request.
+        _check(
+            1 <= self.shadow_window_minutes <= 30 * 24 * 60,
+            "shadow_window_minutes",
+            str(self.shadow_window_minutes),
+            "minutes from 1 to 43200 (an inference experiment runs at most 30 days)",
+        )
+        _check(
+            1 <= self.shadow_min_requests <= 1_000_000,
+            "shadow_min_requests",
+            str(self.shadow_min_requests),
+            "an integer from 1 to 1000000",
+        )
+        _check(
+            1 <= self.shadow_sampling_percent <= 100,
+            "shadow_sampling_percent",
+            str(self.shadow_sampling_percent),
+            "a percentage from 1 to 100",
+        )
+        for name in ("shadow_error_rate_tolerance", "shadow_latency_tolerance", "shadow_agreement_tolerance"):
+            value = getattr(self, name)
+            _check(0.0 <= value <= 10.0, name, str(value), "a number from 0.0 to 10.0")
 
     @property
     def sagemaker_project_tags(self) -> dict[str, str]:

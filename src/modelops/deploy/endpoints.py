@@ -194,14 +194,7 @@ def serve(
         _check_config(sagemaker, config, model)
         _check_model(sagemaker, model, package_arn, role_arn)
         return "unchanged"
-    if not _created(
-        sagemaker.create_model,
-        ModelName=model,
-        ExecutionRoleArn=role_arn,
-        Containers=[{"ModelPackageName": package_arn}],
-        Tags=tag,
-    ):
-        _check_model(sagemaker, model, package_arn, role_arn)
+    ensure_model(sagemaker, settings, placement.environment, package)
     if not _created(
         sagemaker.create_endpoint_config,
         EndpointConfigName=config,
@@ -248,6 +241,24 @@ def retag(sagemaker: Any, endpoint: EndpointState, served: str, previous: str | 
     if previous:
         tags.append({"Key": lifecycle.TAG_PREVIOUS_PACKAGE, "Value": previous})
     sagemaker.add_tags(ResourceArn=endpoint.arn, Tags=tags)
+
+
+def ensure_model(sagemaker: Any, settings: DeploySettings, environment: str, package: PackageVersion) -> str:
+    """The model serving ``package`` in ``environment``, created unless an earlier attempt made it (then
+    checked to be ours): the blue/green update and a shadow test of the same version share it."""
+    role_arn = settings.execution_role_arn
+    model = model_name(
+        settings.project_name, environment, package.version, package.arn, role_arn, package.spec_digest
+    )
+    if not _created(
+        sagemaker.create_model,
+        ModelName=model,
+        ExecutionRoleArn=role_arn,
+        Containers=[{"ModelPackageName": package.arn}],
+        Tags=[{"Key": lifecycle.TAG_SERVED_PACKAGE, "Value": package.arn}],
+    ):
+        _check_model(sagemaker, model, package.arn, role_arn)
+    return model
 
 
 def _variant(placement: Placement, model: str) -> dict[str, Any]:

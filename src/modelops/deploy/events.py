@@ -60,3 +60,26 @@ def _detail(event: EventBridgeEvent, detail_type: str) -> Mapping[str, Any]:
     if not isinstance(detail, Mapping):
         raise MalformedEventError("event has no detail object")
     return detail
+
+
+# A schedule's event (EventBridge User Guide, "Creating a rule that runs on a schedule"; the example event of
+# "Amazon EventBridge events": source "aws.events", detail-type "Scheduled Event", the rule's ARN in
+# resources, an empty detail).
+SCHEDULED_SOURCE = "aws.events"
+SCHEDULED_EVENT = "Scheduled Event"
+
+
+def schedule_rule(event: EventBridgeEvent) -> str:
+    """The rule ARN of a "Scheduled Event"."""
+    raw = event.raw_event
+    if not isinstance(raw, Mapping):
+        raise MalformedEventError(f"event is a {type(raw).__name__}, not an EventBridge event object")
+    if raw.get("source") != SCHEDULED_SOURCE or raw.get("detail-type") != SCHEDULED_EVENT:
+        raise MalformedEventError(
+            f"expected source {SCHEDULED_SOURCE!r} and detail-type {SCHEDULED_EVENT!r}; got "
+            f"{raw.get('source')!r} / {raw.get('detail-type')!r}"
+        )
+    resources = raw.get("resources")
+    if not isinstance(resources, list) or not resources or not isinstance(resources[0], str):
+        raise MalformedEventError("event names no rule in resources")
+    return resources[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modelops.contract import lifecycle as lc
 from modelops.deploy import endpoints as ep
-from modelops.deploy import owed
+from modelops.deploy import owed, shadow_gate
 from modelops.deploy.artifacts import artifact_problem
 from modelops.deploy.clients import Clients
 from modelops.deploy.errors import EndpointBusyError, ForeignResourceError
@@ -54,12 +54,17 @@ def refusal(package: PackageVersion, served: str | None) -> str | None:
 
 
 def deploy_production(clients: Clients, settings: DeploySettings, package_arn: str) -> str:
-    """Start the blue/green update of the production endpoint to a promoted (or rolled-back-to) version."""
+    """Start the blue/green update of the production endpoint to a promoted (or rolled-back-to) version,
+    or with the shadow gate on, its shadow test first (``shadow_gate``)."""
     sm = clients.sagemaker
     package = describe_package(sm, package_arn)
     if package.group_name != settings.group_name:
         return f"ignored: {package.label} is not in group {settings.group_name}"
     package = owed.send_owed(clients, settings, package)
+    if package.is_at(lc.STAGE_PRODUCTION, *shadow_gate.UNDER_TEST):
+        return shadow_gate.act_on_test(
+            clients, settings, package, lambda tested, note: _after_shadow(clients, settings, tested, note)
+        )
     if not package.is_at(lc.STAGE_PRODUCTION, *REQUESTED):
         return f"no-op: {package.label} is at {package.stage}/{package.stage_status}"
     endpoint = ep.describe_endpoint(sm, settings.production_endpoint)
@@ -67,6 +72,34 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
     # An endpoint deleted out of band names nothing; the registry still says what production last served.
     served = endpoint.served_package if endpoint else _recorded_as_deployed(clients, settings)
     reason = refusal(package, served) or artifact_problem(clients.s3, package)
+    if reason is None and settings.shadow.enabled:
+        reason = shadow_gate.busy_with_another(clients, settings, package)
+        if reason is None and endpoint is not None and shadow_gate.applies(settings, package, endpoint):
+            return shadow_gate.start_test(clients, settings, package, endpoint)
+    return _blue_green(clients, settings, package, endpoint, reason)
+
+
+def _after_shadow(clients: Clients, settings: DeploySettings, package: PackageVersion, note: str) -> str:
+    """The shadow test passed (and was stopped): the same guards again, then the blue/green update."""
+    endpoint = ep.describe_endpoint(clients.sagemaker, settings.production_endpoint)
+    if endpoint is not None and endpoint.status in ep.BUSY:
+        # Removing the shadow updates the endpoint. Its settling emits the state change that brings
+        # finalize_production, which starts what waits (this version, still ShadowTesting with its verdict).
+        return f"{note}; {endpoint.name} is {endpoint.status}: the update starts once it settles"
+    served = endpoint.served_package if endpoint else _recorded_as_deployed(clients, settings)
+    reason = refusal(package, served) or artifact_problem(clients.s3, package)
+    return _blue_green(clients, settings, package, endpoint, reason, note)
+
+
+def _blue_green(
+    clients: Clients,
+    settings: DeploySettings,
+    package: PackageVersion,
+    endpoint: ep.EndpointState | None,
+    reason: str | None,
+    note: str = "",
+) -> str:
+    sm = clients.sagemaker
     if reason is None:
         try:
             outcome = ep.serve(sm, settings, placement(settings), package, endpoint)
@@ -90,7 +123,7 @@ def deploy_production(clients: Clients, settings: DeploySettings, package_arn: s
         lc.STAGE_PRODUCTION,
         lc.STATUS_DEPLOYING,
         f"{kind}: {settings.production_traffic_shifting} update of {settings.production_endpoint} "
-        f"({outcome})",
+        f"({outcome})" + (f"; {note}" if note else ""),
     )
     if ep.settled_unchanged(outcome, endpoint):
         return finalize_production(clients, settings)
@@ -106,7 +139,9 @@ def finalize_production(clients: Clients, settings: DeploySettings) -> str:
     endpoint, intended = settled
     candidate = owed.send_owed(clients, settings, describe_package(sm, intended))
     if not candidate.is_at(lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYING):
-        return f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
+        noop = f"no-op: {candidate.label} is at {candidate.stage}/{candidate.stage_status}"
+        # With the gate on, removing a shadow updates the endpoint too: what waited for that may go now.
+        return f"{noop}; {_deploy_next(clients, settings)}" if settings.shadow.enabled else noop
     actual = ep.package_of_config(sm, endpoint.config_name)
     if endpoint.status == ep.IN_SERVICE and actual == intended:
         outcome = _deployed(clients, settings, endpoint, candidate)
@@ -129,7 +164,9 @@ def _deploy_next(clients: Clients, settings: DeploySettings) -> str:
             ModelLifeCycle__Stage=lc.STAGE_PRODUCTION,
             ModelLifeCycle__StageStatus=status,
         )
-        for status in REQUESTED  # one Search per status: Search has no OR across one property's values
+        # One Search per status: Search has no OR across one property's values. A version under a shadow test
+        # waits too: its passing verdict found the endpoint busy removing the shadow.
+        for status in (*REQUESTED, *(shadow_gate.UNDER_TEST if settings.shadow.enabled else ()))
     ]
     waiting = [package for package in found if package is not None]
     if not waiting:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from modelops.contract import names
@@ -16,6 +16,40 @@ from modelops.contract.settings import TRAFFIC_SHIFTING_MODES, SettingsError, St
 
 _N = TypeVar("_N", int, float)
 _DEFAULTS = StageSettings()
+
+
+@dataclass(frozen=True)
+class ShadowGate:
+    """The shadow gate's settings (``StageSettings.shadow_*``): off unless the stage turns it on."""
+
+    enabled: bool = False
+    window_minutes: int = _DEFAULTS.shadow_window_minutes
+    min_requests: int = _DEFAULTS.shadow_min_requests
+    sampling_percent: int = _DEFAULTS.shadow_sampling_percent
+    error_rate_tolerance: float = _DEFAULTS.shadow_error_rate_tolerance
+    latency_tolerance: float = _DEFAULTS.shadow_latency_tolerance
+    agreement_tolerance: float = _DEFAULTS.shadow_agreement_tolerance
+    capture_uri: str = ""  # s3://bucket/prefix the experiments store their captures under
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> ShadowGate:
+        d = _DEFAULTS
+        return cls(
+            enabled=env.get(names.ENV_SHADOW_GATE, "false").lower() == "true",
+            window_minutes=_number(env, names.ENV_SHADOW_WINDOW_MINUTES, d.shadow_window_minutes, int),
+            min_requests=_number(env, names.ENV_SHADOW_MIN_REQUESTS, d.shadow_min_requests, int),
+            sampling_percent=_number(env, names.ENV_SHADOW_SAMPLING_PERCENT, d.shadow_sampling_percent, int),
+            error_rate_tolerance=_number(
+                env, names.ENV_SHADOW_ERROR_RATE_TOLERANCE, d.shadow_error_rate_tolerance, float
+            ),
+            latency_tolerance=_number(
+                env, names.ENV_SHADOW_LATENCY_TOLERANCE, d.shadow_latency_tolerance, float
+            ),
+            agreement_tolerance=_number(
+                env, names.ENV_SHADOW_AGREEMENT_TOLERANCE, d.shadow_agreement_tolerance, float
+            ),
+            capture_uri=env.get(names.ENV_SHADOW_CAPTURE_URI, ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -39,6 +73,7 @@ class DeploySettings:
     data_capture_kms_key: str = ""
     latency_budget_ms: int = _DEFAULTS.verification_latency_budget_ms
     champion_tolerance: float = _DEFAULTS.champion_tolerance
+    shadow: ShadowGate = field(default_factory=lambda: ShadowGate())
 
     def __post_init__(self) -> None:
         for name in ("staging_traffic_shifting", "production_traffic_shifting"):
@@ -47,6 +82,29 @@ class DeploySettings:
                     f"invalid {name} {getattr(self, name)!r}: expected one of "
                     f"{', '.join(TRAFFIC_SHIFTING_MODES)}"
                 )
+
+    @classmethod
+    def for_reading(cls, stage: StageSettings) -> DeploySettings:
+        """What a reader of the deployer's state (the CLI) knows of a stage: its names and its shadow gate.
+        No topic and no execution role: a reader publishes nothing and deploys nothing."""
+        project = stage.project_name
+        return cls(
+            project_name=project,
+            group_name=stage.model_package_group_name,
+            topic_arn="",
+            execution_role_arn="",
+            staging_endpoint=names.endpoint_name(project, "staging"),
+            production_endpoint=names.endpoint_name(project, "production"),
+            shadow=ShadowGate(
+                enabled=bool(stage.shadow_gate),
+                window_minutes=stage.shadow_window_minutes,
+                min_requests=stage.shadow_min_requests,
+                sampling_percent=stage.shadow_sampling_percent,
+                error_rate_tolerance=stage.shadow_error_rate_tolerance,
+                latency_tolerance=stage.shadow_latency_tolerance,
+                agreement_tolerance=stage.shadow_agreement_tolerance,
+            ),
+        )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> DeploySettings:
@@ -78,6 +136,7 @@ class DeploySettings:
                 env, names.ENV_LATENCY_BUDGET_MS, d.verification_latency_budget_ms, int
             ),
             champion_tolerance=_number(env, names.ENV_CHAMPION_TOLERANCE, d.champion_tolerance, float),
+            shadow=ShadowGate.from_environment(env),
         )
 
 

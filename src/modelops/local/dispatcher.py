@@ -124,6 +124,8 @@ class Dispatcher:
         self.credentials: Callable[[Function], dict[str, str]] = lambda _function: {}
         self._patterns = [(rule, EventPattern.load(json.dumps(rule.pattern))) for rule in rules]
         self._queue: deque[Event] = deque()
+        # Events for one rule's targets, not matched against patterns: a schedule's (``schedules``).
+        self._targeted: deque[tuple[Rule, Event]] = deque()
         self.deliveries: list[Delivery] = []
         self.events: list[Event] = []
 
@@ -137,9 +139,15 @@ class Dispatcher:
             self.events.append(event)
             self._queue.append(event)
 
+    def enqueue_for(self, rule: Rule, event: Event) -> None:
+        """Accept an event for ``rule``'s targets only (a scheduled rule fired)."""
+        with LOCK:
+            self.events.append(event)
+            self._targeted.append((rule, event))
+
     def pending(self) -> int:
         with LOCK:
-            return len(self._queue)
+            return len(self._queue) + len(self._targeted)
 
     def targets_for(self, event: Event) -> list[tuple[Rule, Function, str | None]]:
         """The (rule, function, constant input) triples this event is routed to."""
@@ -154,13 +162,24 @@ class Dispatcher:
                         routed.append((rule, function, constant))
         return routed
 
+    def _functions_of(self, rule: Rule) -> list[tuple[Function, str | None]]:
+        inputs = rule.inputs or (None,) * len(rule.function_arns)
+        return [
+            (self.functions[arn], constant)
+            for arn, constant in zip(rule.function_arns, inputs, strict=True)
+            if arn in self.functions
+        ]
+
     def dispatch_pending(self) -> int:
         """Deliver the events queued now (not those the handlers queue meanwhile); return deliveries made."""
         with LOCK:
             batch = list(self._queue)
             self._queue.clear()
+            targeted = list(self._targeted)
+            self._targeted.clear()
         if self.mode == "reordered":
             batch.reverse()
+            targeted.reverse()
         rounds = 2 if self.mode == "duplicated" else 1
         made = 0
         for _ in range(rounds):
@@ -172,6 +191,10 @@ class Dispatcher:
                 (function, json.loads(constant) if constant is not None else event, rule.name)
                 for event in batch
                 for rule, function, constant in self.targets_for(event)
+            ] + [
+                (function, json.loads(constant) if constant is not None else event, rule.name)
+                for rule, event in targeted
+                for function, constant in self._functions_of(rule)
             ]
             if self.concurrency > 1 and len(jobs) > 1:
                 done: list[Delivery] = []

@@ -35,6 +35,7 @@ from modelops.local.faults import FAULTS, Faults
 from modelops.local.iam.cfn import Environment
 from modelops.local.iam.enforcement import LAYER, Enforcer, Keys, enforcer_for
 from modelops.local.provision import Function, Provisioned
+from modelops.local.schedules import Schedules
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 DEFAULT_REGION = "us-east-1"
@@ -70,6 +71,7 @@ class EmbeddedAWS:
     faults: Faults = FAULTS
     clock: Clock = CLOCK
     iam: Enforcer | None = None  # None: IAM not enforced
+    schedules: Schedules | None = None  # the templates' scheduled rules (None: none provisioned)
 
     def credentials(self, role: str) -> Keys:
         """Keys of a session of ``role`` (``data-scientist``, ``approver``, or a role's physical name)."""
@@ -108,6 +110,21 @@ class EmbeddedAWS:
         factory: Any = boto3.session.Session().client  # typed per service literal; the name is a plain str
         return factory(service, **options)
 
+    def fire_schedules(self) -> int:
+        """Fire every scheduled rule once now, as if its period had passed; return how many fired. The
+        events are delivered by the next ``settle`` (or the server's loop)."""
+        fired = self.schedules.fire_all() if self.schedules else []
+        for rule, event in fired:
+            self.dispatcher.enqueue_for(rule, event)
+        return len(fired)
+
+    def tick_schedules(self) -> int:
+        """Queue the events of the scheduled rules whose time came."""
+        fired = self.schedules.due() if self.schedules else []
+        for rule, event in fired:
+            self.dispatcher.enqueue_for(rule, event)
+        return len(fired)
+
     def settle(self, timeout: float = 30.0, max_rounds: int = 1000) -> int:
         """Run endpoint transitions as they fall due and dispatch events until nothing is pending.
 
@@ -116,8 +133,13 @@ class EmbeddedAWS:
         """
         deadline = time.monotonic() + timeout
         made = 0
+        from modelops.local.shadow_traffic import WORKER
+
         for _ in range(max_rounds):
+            # Shadow copies and data capture written first: a handler reacting next may read them.
+            WORKER.wait_idle(max(0.0, deadline - time.monotonic()))
             ran = self.clock.tick()
+            self.tick_schedules()  # never waited for: a schedule always has a next firing
             delivered = self.dispatcher.dispatch_pending()
             made += delivered
             if ran or delivered or self.dispatcher.pending():
@@ -194,6 +216,7 @@ def _provisioned(
         concurrency=concurrency,
     )
     aws = EmbeddedAWS(region=region, account_id=ACCOUNT_ID, dispatcher=dispatcher, provisioned=provisioned)
+    aws.schedules = Schedules(provisioned.schedules, region=region, account=ACCOUNT_ID)
     register_stack_outputs(aws)
     return aws
 
@@ -221,7 +244,9 @@ def stop(aws: EmbeddedAWS) -> None:
     """Disconnect the dispatcher, forget pending transitions and faults, and undo every patch."""
     from modelops.local import events
     from modelops.local.patches import lambda_invocations, registry
+    from modelops.local.shadow_traffic import WORKER
 
+    WORKER.wait_idle(10.0)  # no shadow copy or capture of this run may land in the next one's backends
     if aws.iam is not None:
         LAYER.uninstall()
     events.remove_listener(aws.dispatcher.enqueue)

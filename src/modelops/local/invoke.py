@@ -51,6 +51,17 @@ def invoke(
     target_variant: str | None = None,
 ) -> tuple[bytes, str, str]:
     """(response body, content type, variant name); raises the error SageMaker would answer."""
+    endpoint, variant = resolve(backend, endpoint_name, target_variant)
+    answer_body, answer_type = run_variant(
+        backend, endpoint_name, endpoint, variant, body, content_type, accept
+    )
+    return answer_body, answer_type, str(variant["VariantName"])
+
+
+def resolve(
+    backend: Any, endpoint_name: str, target_variant: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """(endpoint, the production variant that answers), or the ValidationError SageMaker Runtime answers."""
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
         raise RuntimeValidationError(f"Endpoint {endpoint_name} of account {backend.account_id} not found.")
@@ -65,6 +76,19 @@ def invoke(
         raise RuntimeValidationError(
             f"The variant {target_variant} does not exist on endpoint {endpoint_name}."
         )
+    return endpoint, variant
+
+
+def run_variant(
+    backend: Any,
+    endpoint_name: str,
+    endpoint: Any,
+    variant: dict[str, Any],
+    body: bytes,
+    content_type: str,
+    accept: str,
+) -> tuple[bytes, str]:
+    """Answer one request with one variant's model (a production or a shadow variant); raises ModelError."""
     model = backend._models.get(variant["ModelName"])
     if model is None:
         raise ModelError(f"Model {variant['ModelName']} of endpoint {endpoint_name} no longer exists.")
@@ -88,7 +112,7 @@ def invoke(
             log_stream_arn=log_stream,
         ) from exc
     record_model_latency(backend, endpoint_name, str(variant["VariantName"]), answer.model_latency_us)
-    return answer.body, answer.content_type, str(variant["VariantName"])
+    return answer.body, answer.content_type
 
 
 def record_model_latency(backend: Any, endpoint_name: str, variant_name: str, microseconds: int) -> None:
@@ -124,10 +148,18 @@ def warm(backend: Any, endpoint_name: str) -> None:
     local flow judges a broken version by what its invocations answer) and each invocation tries the load
     again, answering ``ModelError`` with that same reason.
     """
+    from modelops.local.patches.shadow_variants import shadow_variants_of
+
     endpoint = backend.endpoints.get(endpoint_name)
     config = backend.endpoint_configs.get(endpoint.endpoint_config_name) if endpoint else None
     variant = _pick_variant(config.production_variants, None) if config else None
-    model = backend._models.get(variant["ModelName"]) if variant else None
+    # A shadow variant is loaded too: the copies it receives are served as promptly as production's.
+    for each in [variant, *shadow_variants_of(config)] if variant else []:
+        _warm_variant(backend, endpoint, endpoint_name, each)
+
+
+def _warm_variant(backend: Any, endpoint: Any, endpoint_name: str, variant: dict[str, Any]) -> None:
+    model = backend._models.get(variant["ModelName"])
     if model is None:
         return  # nothing to load; an invocation answers why
     container = model.primary_container or (model.containers[0] if model.containers else {})

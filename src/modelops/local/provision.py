@@ -56,6 +56,9 @@ class Rule:
     function_arns: tuple[str, ...]
     inputs: tuple[str | None, ...] = ()  # a target's constant Input replaces the event, as in EventBridge
     log_targets: tuple[LogTarget, ...] = ()  # CloudWatch Logs targets, which the dispatcher writes
+    schedule: str | None = (
+        None  # ScheduleExpression: the rule fires on a schedule (``schedules``), no pattern
+    )
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Provisioned:
     problems: list[str] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    schedules: list[Rule] = field(default_factory=list)  # rules with a ScheduleExpression and Lambda targets
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Each stack's resolver, as provisioning left it: what its intrinsics (policy ARNs included) resolve to.
     resolvers: dict[str, Resolver] = field(default_factory=dict)
@@ -284,19 +288,23 @@ class _Provisioner:
         others = [t for t in targets if t not in lambdas]
         if others:
             backend.put_targets(name, None, others)
-        if pattern is not None and (lambdas or log_targets) and props.get("State", "ENABLED") == "ENABLED":
-            self.result.rules.append(
-                Rule(
-                    stack=self.stack.name,
-                    logical_id=logical_id,
-                    name=name,
-                    arn=self.r.physical[logical_id].attributes["Arn"],
-                    pattern=pattern,
-                    function_arns=tuple(t["Arn"] for t in lambdas),
-                    inputs=tuple(t.get("Input") for t in lambdas),
-                    log_targets=log_targets,
-                )
-            )
+        if not (lambdas or log_targets) or props.get("State", "ENABLED") != "ENABLED":
+            return
+        rule = Rule(
+            stack=self.stack.name,
+            logical_id=logical_id,
+            name=name,
+            arn=self.r.physical[logical_id].attributes["Arn"],
+            pattern=pattern or {},
+            function_arns=tuple(t["Arn"] for t in lambdas),
+            inputs=tuple(t.get("Input") for t in lambdas),
+            log_targets=log_targets,
+            schedule=props.get("ScheduleExpression"),
+        )
+        if pattern is not None:
+            self.result.rules.append(rule)
+        elif rule.schedule is not None:
+            self.result.schedules.append(rule)
 
     def _log_group(self, logical_id: str, props: dict[str, Any]) -> None:
         from moto.logs.models import logs_backends

@@ -177,6 +177,7 @@ class LocalServer:
         while not self._stopping.wait(SETTLE_INTERVAL_SECONDS):
             try:
                 self.aws.clock.tick()
+                self.aws.tick_schedules()
                 before = len(self.aws.dispatcher.deliveries)
                 self.aws.dispatcher.dispatch_pending()
                 if self.on_delivery is not None:

@@ -27,6 +27,16 @@ SERVING_FAULTS: Mapping[str, str] = {
         "    _time.sleep(0.6)\n"
         "    return _correct_predict_fn(input_data, model)\n"
     ),
+    # Serving code that answers plausible but wrong numbers (say, a unit or scaling step applied twice): every
+    # prediction is finite and of the right shape, 15% high plus a small offset, so staging's sample checks
+    # (well-formed, finite, fast) pass; only comparing it with production on the same requests (a shadow
+    # test's agreement check) tells it apart.
+    "shifted-predictions": (
+        "\n\n# Fault injected by `modelops local run-pipeline --serving-fault shifted-predictions`.\n"
+        "_unshifted_predict_fn = predict_fn\n\n\n"
+        "def predict_fn(input_data, model):\n"
+        "    return _unshifted_predict_fn(input_data, model) * 1.15 + 0.05\n"
+    ),
     # Serving code that imports a package the container image does not have: the model never loads.
     "missing-dependency": (
         "\n\n# Fault injected by `modelops local run-pipeline --serving-fault missing-dependency`.\n"

@@ -25,6 +25,9 @@ STATUSES_BY_STAGE: Final[dict[str, tuple[str, ...]]] = {
         lifecycle.STATUS_FAILED,
         lifecycle.STATUS_ROLLED_BACK,
         lifecycle.STATUS_ROLLBACK_REQUESTED,
+        lifecycle.STATUS_SHADOW_TESTING,
+        lifecycle.STATUS_SHADOW_FAILED,
+        lifecycle.STATUS_SHADOW_STOPPED,
     ),
     lifecycle.STAGE_ARCHIVED: (lifecycle.STATUS_RETIRED, lifecycle.STATUS_ROLLED_BACK),
 }

@@ -132,6 +132,20 @@ def _invoke_endpoint(c: Call) -> None:
     c.add("sagemaker:InvokeEndpoint", c.sagemaker("endpoint", c.params["EndpointName"]), extra)
 
 
+def _create_inference_experiment(c: Call) -> None:
+    # The service authorization reference lists only the inference-experiment resource for the action, with
+    # iam:PassRole (the RoleArn SageMaker assumes to manage the endpoint) as a dependent. It names
+    # sagemaker:AddTags as one too, but lists no inference-experiment resource for AddTags (nor ListTags,
+    # DeleteTags): the request's tags are authorized here by the action's own aws:RequestTag/aws:TagKeys.
+    experiment = c.sagemaker("inference-experiment", c.params["Name"])
+    c.add("sagemaker:CreateInferenceExperiment", experiment, c.tags(c.params.get("Tags")))
+    _pass_role(c, c.params["RoleArn"], "sagemaker.amazonaws.com", experiment)
+
+
+def _on_experiment(action: str) -> Callable[[Call], None]:
+    return _on(f"sagemaker:{action}", "inference-experiment", "Name")
+
+
 SAGEMAKER: dict[tuple[str, str], Callable[[Call], None]] = {
     ("sagemaker", "CreateModelPackage"): _create_model_package,
     ("sagemaker", "UpdateModelPackage"): _update_model_package,
@@ -160,4 +174,17 @@ SAGEMAKER: dict[tuple[str, str], Callable[[Call], None]] = {
     ("sagemaker", "ListTags"): _tags_of("sagemaker:ListTags"),
     ("sagemaker", "DeleteTags"): _tags_of("sagemaker:DeleteTags"),
     ("sagemaker-runtime", "InvokeEndpoint"): _invoke_endpoint,
+    ("sagemaker", "CreateInferenceExperiment"): _create_inference_experiment,
+    **{
+        ("sagemaker", action): _on_experiment(action)
+        for action in (
+            "DescribeInferenceExperiment",
+            "StartInferenceExperiment",
+            "StopInferenceExperiment",
+            "UpdateInferenceExperiment",
+            "DeleteInferenceExperiment",
+        )
+    },
+    # No resource type: the reference lists none for the List action.
+    ("sagemaker", "ListInferenceExperiments"): lambda c: c.add("sagemaker:ListInferenceExperiments", "*"),
 }

@@ -32,7 +32,9 @@ from moto.sagemaker.responses import SageMakerResponse
 from modelops.local import events, invoke
 from modelops.local.clock import CLOCK
 from modelops.local.faults import FAULTS
+from modelops.local.patches import data_capture
 from modelops.local.patches.patch import Patch, PatchGroup
+from modelops.local.patches.shadow_variants import carry_shadow_variants
 
 _TRAFFIC_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")
 _RETAINABLE = {
@@ -131,7 +133,8 @@ def update_endpoint(
         endpoint.endpoint_config_name = endpoint_config_name
         invoke.warm(self, endpoint_name)
         endpoint.production_variants = new_variants
-        endpoint.data_capture_config = config.data_capture_config
+        carry_shadow_variants(endpoint, config)  # the new config's shadow variant, or none
+        endpoint.data_capture_config = data_capture.summary(config.data_capture_config)
         endpoint.failure_reason = None
         endpoint.pending_deployment_summary = None
         endpoint.last_deployment_config = deployment_config or (

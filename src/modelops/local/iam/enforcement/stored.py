@@ -49,7 +49,7 @@ def _sagemaker(operation: str, params: Mapping[str, Any], account: str, region: 
         if package is None:
             return Target()
         return Target.from_model_package(_described(package), package.tags or [])
-    arn = params.get("ResourceArn") or _arn_of(params, account, region)
+    arn = params.get("ResourceArn") or _arn_of(params, account, region, operation)
     if arn:
         tags: Any
         try:
@@ -68,7 +68,9 @@ def _described(package: Any) -> dict[str, Any]:
     }
 
 
-def _arn_of(params: Mapping[str, Any], account: str, region: str) -> str | None:
+def _arn_of(params: Mapping[str, Any], account: str, region: str, operation: str = "") -> str | None:
+    if operation.endswith("InferenceExperiment") and params.get("Name"):
+        return f"arn:aws:sagemaker:{region}:{account}:inference-experiment/{str(params['Name']).lower()}"
     for param, kind in (("EndpointName", "endpoint"), ("EndpointConfigName", "endpoint-config")):
         if params.get(param):
             return f"arn:aws:sagemaker:{region}:{account}:{kind}/{str(params[param]).lower()}"
