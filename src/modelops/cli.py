@@ -53,8 +53,8 @@ def _registry(group: str, region: str | None, *references: str | None) -> ModelR
         named = {parse_reference(r).group for r in references if r is not None} - {None}
         if len(named) == 1:
             group = next(iter(named)) or group
-    client = boto3.session.Session(region_name=region).client("sagemaker")
-    return ModelRegistry(client, group)
+    session = boto3.session.Session(region_name=region)
+    return ModelRegistry(session.client("sagemaker"), group, logs_client=session.client("logs"))
 
 
 def _echo(as_json: bool, payload: Any, text: str) -> None:
@@ -335,8 +335,7 @@ def history(reference: str | None, since: str | None, group: str, region: str | 
     from modelops import cli_audit
 
     start = cli_audit.parse_time(since, "--since") if since is not None else None
-    version = _registry(group, region, reference).get_version(reference).version if reference else None
-    rows = cli_audit.history(group, region, version, start)
+    rows = _registry(group, region, reference).get_history(reference, since=start)
     _echo(as_json, [r.to_dict() for r in rows], cli_audit.history_table(rows))
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from modelops.contract import names
-from modelops.registry.audit import Served, Transition, read_log, served_at, transitions
+from modelops.registry.audit import Served, Transition, served_at
+from modelops.registry.history import read_records
 
 
 def parse_time(value: str, option: str) -> datetime:
@@ -32,29 +33,8 @@ def _logs(region: str | None) -> Any:
     return boto3.session.Session(region_name=region).client("logs")
 
 
-def _read(
-    group: str, region: str | None, since: datetime | None = None, until: datetime | None = None
-) -> list[Any]:
-    from botocore.exceptions import ClientError
-
-    log_group = names.audit_log_group_name(group)
-    try:
-        records, _calls = read_log(_logs(region), log_group, since, until)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        raise click.ClickException(
-            f"no audit log {log_group}: the registry stack of group {group} is not deployed here"
-        ) from None
-    return records
-
-
-def history(group: str, region: str | None, version: int | None, since: datetime | None) -> list[Transition]:
-    return transitions(_read(group, region, since), version)
-
-
 def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:
-    records = _read(group, region, until=moment)  # what was served then needs nothing later
+    records = read_records(_logs(region), group, until=moment)  # what was served then needs nothing later
     endpoints = [names.endpoint_name(project, environment) for environment in names.ENVIRONMENTS]
     return served_at(records, endpoints, moment)
 
@@ -78,7 +58,7 @@ def history_table(rows: Sequence[Transition]) -> str:
         )
         if row.gap:
             lines.append(
-                f"{'':20}  {row.version:>3}  -- gap: the audit log holds nothing of this version before this --"
+                f"{'':20}  {row.version:>3}  -- gap: the audit log misses what this version was before this --"
             )
     return "\n".join(lines)
 

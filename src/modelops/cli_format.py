@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelops.contract import lifecycle
-from modelops.registry.entities import EndpointStatus, HistoryEntry, ModelVersion, VersionDiff
+from modelops.registry.entities import EndpointStatus, ModelVersion, VersionDiff
 from modelops.registry.transitions import state
 
 MISSING = "-"
@@ -92,15 +92,6 @@ def diff_tables(diff: VersionDiff) -> str:
     return "\n\n".join([*sections, summary])
 
 
-def history_table(entries: Sequence[HistoryEntry]) -> str:
-    if not entries:
-        return "no history"
-    return table(
-        ["TIME", "VERSION", "EVENT", "BY", "APPROVAL", "STAGE", "WHY"],
-        ([when(e.time), e.version, e.event, e.by, e.approval_status, e.stage, _why(e)] for e in entries),
-    )
-
-
 def status_table(statuses: Sequence[EndpointStatus]) -> str:
     return table(
         ["ENVIRONMENT", "ENDPOINT", "STATUS", "SERVES", "REGISTRY SAYS", "DRIFT"],
@@ -150,15 +141,6 @@ def _package(arn: str | None) -> str:
     if arn is None:
         return MISSING
     return arn.split(":model-package/", 1)[-1]
-
-
-def _why(entry: HistoryEntry) -> str:
-    reasons = [
-        f"{label}: {reason}"
-        for label, reason in (("approval", entry.approval_description), ("stage", entry.stage_description))
-        if reason
-    ]
-    return "; ".join(reasons) if reasons else MISSING
 
 
 def _shortened(value: Any, width: int = 64) -> Any:

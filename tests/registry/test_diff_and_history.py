@@ -1,12 +1,16 @@
-"""Diffs checked field by field; history read from what SageMaker records on each package."""
+"""Diffs checked field by field; history read from the audit log only (``registry.history``)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from modelops.contract import lifecycle
-from modelops.registry import ModelRegistry, UnknownVersionError
-from tests.registry.conftest import register, walk_to
+from modelops.local.embedded import EmbeddedAWS, embedded_aws
+from modelops.registry import AuditLogNotFoundError, ModelRegistry, UnknownVersionError
+from tests.registry.conftest import register
 
 
 def test_diff_reports_every_field_with_metric_deltas(registry: ModelRegistry) -> None:
@@ -70,36 +74,65 @@ def test_diff_of_an_unknown_version_is_refused(registry: ModelRegistry) -> None:
         registry.diff_versions(1, 7)
 
 
-def test_history_says_who_changed_what_when_and_why(registry: ModelRegistry) -> None:
-    register(registry, 3)
-    walk_to(registry, 1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
-    registry.reject_version(2, "worse rmse")
-    history = registry.get_history()
-    times = [entry.time for entry in history]
+def _audited(aws: EmbeddedAWS, role: str) -> ModelRegistry:
+    """The registry as ``role`` sees it, reading the group's audit log (provisioned from the templates)."""
+    group = aws.output("ModelPackageGroupName")
+    return ModelRegistry(aws.client("sagemaker", role=role), group, logs_client=aws.client("logs", role=role))
+
+
+def _two_versions_one_approved_one_rejected(aws: EmbeddedAWS) -> ModelRegistry:
+    register(_audited(aws, "data-scientist"), 2)
+    approver = _audited(aws, "approver")
+    approver.approve_version(1, "looks good")
+    approver.reject_version(2, "worse rmse")
+    aws.settle()
+    return approver
+
+
+def test_history_is_every_transition_the_audit_log_kept_with_who_and_why(synthesized_cdk_out: Path) -> None:
+    with embedded_aws(synthesized_cdk_out) as aws:
+        history = _two_versions_one_approved_one_rejected(aws).get_history()
+    times = [row.time for row in history]
     assert times == sorted(times, reverse=True)
-    by_version = {(e.version, e.event): e for e in history}
-    assert set(by_version) == {
-        (1, "registered"),
-        (1, "updated"),
-        (2, "registered"),
-        (2, "updated"),
-        (3, "registered"),
-    }
-    rejected = by_version[(2, "updated")]
-    assert (rejected.approval_status, rejected.approval_description) == (lifecycle.REJECTED, "worse rmse")
-    assert rejected.by is not None
-    deployed = by_version[(1, "updated")]
-    assert (deployed.approval_status, deployed.approval_description) == (lifecycle.APPROVED, "looks good")
-    assert (deployed.stage, deployed.stage_description) == ("Production/Deployed", "serving")
-    # A registration later overwritten no longer knows its first state; one never updated still does.
-    assert by_version[(1, "registered")].approval_status is None
-    assert by_version[(3, "registered")].approval_status == lifecycle.PENDING
-    assert by_version[(3, "registered")].stage == "Development/Registered"
+    v1 = [row for row in history if row.version == 1]
+    # each transition of v1 on its own row, the approval kept though the deployer moved v1 on after it
+    registered, approved = v1[-1], v1[-2]
+    assert (registered.approval_from, registered.approval_to, registered.who) == (
+        None,
+        lifecycle.PENDING,
+        "data-scientist",
+    )
+    assert (approved.approval_from, approved.approval_to) == (lifecycle.PENDING, lifecycle.APPROVED)
+    assert (approved.who, approved.why) == ("approver", "looks good")
+    assert len(v1) > 2 and v1[0].stage_to != approved.stage_to  # the staging deployer's later changes
+    (rejected,) = [row for row in history if row.approval_to == lifecycle.REJECTED]
+    assert (rejected.version, rejected.who, rejected.why) == (2, "approver", "worse rmse")
+    assert not any(row.gap for row in history)  # the log holds every change from each registration on
 
 
-def test_history_of_one_version(registry: ModelRegistry) -> None:
-    register(registry, 2)
-    registry.approve_version(2, "ok")
-    history = registry.get_history("latest")
-    assert [(e.version, e.event) for e in history] == [(2, "updated"), (2, "registered")]
-    assert history[0].to_dict()["approval_description"] == "ok"
+def test_history_of_one_version_and_since_a_moment(synthesized_cdk_out: Path) -> None:
+    with embedded_aws(synthesized_cdk_out) as aws:
+        registry = _two_versions_one_approved_one_rejected(aws)
+        everything = registry.get_history()
+        only_v2 = registry.get_history("latest")
+        later = registry.get_history(since=datetime.now(UTC) + timedelta(seconds=1))
+    assert only_v2 == [row for row in everything if row.version == 2]
+    assert [row.approval_to for row in only_v2] == [lifecycle.REJECTED, lifecycle.PENDING]
+    assert later == []  # nothing recorded after the moment: no row, and none made up from current state
+
+
+def test_history_without_an_audit_log_is_a_specific_error(
+    registry: ModelRegistry, embedded_aws: EmbeddedAWS
+) -> None:
+    register(registry, 1)
+    audited = ModelRegistry(registry._client, registry.group_name, logs_client=embedded_aws.client("logs"))
+    with pytest.raises(AuditLogNotFoundError, match="no audit log /modelops/audit/"):
+        audited.get_history()
+
+
+def test_history_needs_a_logs_client_and_never_falls_back_to_the_current_state(
+    registry: ModelRegistry,
+) -> None:
+    register(registry, 1)
+    with pytest.raises(TypeError, match="logs_client"):
+        registry.get_history()

@@ -4,17 +4,18 @@
 state lives in SageMaker (``ModelApprovalStatus`` and ``ModelLifeCycle``), see ``modelops.contract.lifecycle``.
 """
 
+from modelops.registry.audit import Transition
 from modelops.registry.client import ModelRegistry
 from modelops.registry.diff import diff_versions
 from modelops.registry.entities import (
     EndpointStatus,
     FieldChange,
-    HistoryEntry,
     MetricChange,
     ModelVersion,
     VersionDiff,
 )
 from modelops.registry.errors import (
+    AuditLogNotFoundError,
     IllegalTransitionError,
     InvalidMetadataError,
     MalformedReferenceError,
@@ -26,9 +27,9 @@ from modelops.registry.errors import (
 from modelops.registry.references import Reference, parse_reference
 
 __all__ = [
+    "AuditLogNotFoundError",
     "EndpointStatus",
     "FieldChange",
-    "HistoryEntry",
     "IllegalTransitionError",
     "InvalidMetadataError",
     "MalformedReferenceError",
@@ -38,6 +39,7 @@ __all__ = [
     "ReasonRequiredError",
     "Reference",
     "RegistryError",
+    "Transition",
     "UnknownModelError",
     "UnknownVersionError",
     "VersionDiff",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,7 +101,9 @@ def _pages(
 
 @dataclass(frozen=True)
 class Transition:
-    """One change of one version as the log recorded it; ``gap``: the log holds nothing before it."""
+    """One change of one version as the log recorded it; ``gap``: the log misses what came just before it
+    (nothing of the version before it, or a change the log holds only the CloudTrail call of); its from-values
+    are then None, never guessed."""
 
     time: datetime
     version: int
@@ -154,10 +156,16 @@ def transitions(records: list[Record], version: int | None = None) -> list[Trans
             before.detail.get("ModelApprovalStatus"),
             _stage(before.detail),
         ):
+            _caller(record, calls, used)  # its call is accounted for: no missed change behind it
             previous[number] = record
             continue  # a repeat of the state already recorded (a metadata-only update): no transition
         approval_changed = before is None or approval != before.detail.get("ModelApprovalStatus")
-        why = detail.get("ApprovalDescription") if approval_changed and not stage else None
+        stage_changed = before is None or stage != _stage(before.detail)
+        # An approval that left the stage as it was is explained by its ApprovalDescription, not by the
+        # StageDescription an earlier stage change left on the package.
+        why = (
+            detail.get("ApprovalDescription") if approval_changed and not (stage and stage_changed) else None
+        )
         if not why:
             why = (detail.get("ModelLifeCycle") or {}).get("StageDescription") or detail.get(
                 "ApprovalDescription"
@@ -176,7 +184,30 @@ def transitions(records: list[Record], version: int | None = None) -> list[Trans
             )
         )
         previous[number] = record
-    return found[::-1]  # newest first; same-second ties in stored order, reversed
+    return _missed(found, calls, used)[::-1]  # newest first; same-second ties in stored order, reversed
+
+
+def _missed(found: list[Transition], calls: dict[str, list[Record]], used: set[str]) -> list[Transition]:
+    """Mark a gap before each change that follows a state-changing call the log holds no change for (the
+    package rule was disabled, or its target failed): what the version was just before is then unknown."""
+    result = list(found)
+    for arn, asked in calls.items():
+        number = arn.rsplit("/", 1)[-1]
+        for call in asked:
+            if call.event_id in used or not _changes_state(call) or not number.isdigit():
+                continue
+            later = [i for i, t in enumerate(result) if t.version == int(number) and t.time >= call.time]
+            if later:
+                first = result[later[0]]
+                result[later[0]] = replace(first, approval_from=None, stage_from=None, gap=True)
+    return result
+
+
+def _changes_state(call: Record) -> bool:
+    request = call.detail.get("requestParameters") or {}
+    return call.detail.get("eventName") == "UpdateModelPackage" and bool(
+        request.get("modelApprovalStatus") or request.get("modelLifeCycle")
+    )
 
 
 def _call_target(call: Record) -> str:

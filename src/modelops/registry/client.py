@@ -17,16 +17,18 @@ with its metadata instead of one describe per version.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from modelops.contract import lifecycle
 from modelops.contract.registration import Registration, RegistrationError, registration_request
 from modelops.contract.settings import GROUP_NAME_PATTERN
 from modelops.contract.training import CONTENT_TYPES, RESPONSE_TYPES
-from modelops.registry import transitions
+from modelops.registry import history, transitions
+from modelops.registry.audit import Transition
 from modelops.registry.diff import diff_versions as _diff
 from modelops.registry.endpoint_status import endpoint_statuses
-from modelops.registry.entities import EndpointStatus, HistoryEntry, ModelVersion, VersionDiff
+from modelops.registry.entities import EndpointStatus, ModelVersion, VersionDiff
 from modelops.registry.errors import (
     IllegalTransitionError,
     InvalidMetadataError,
@@ -34,7 +36,6 @@ from modelops.registry.errors import (
     UnknownModelError,
     UnknownVersionError,
 )
-from modelops.registry.history import history_of
 from modelops.registry.references import Reference, parse_reference
 from modelops.registry.store import SageMakerStore, equals, one_of
 
@@ -47,7 +48,9 @@ Ref = str | int
 class ModelRegistry:
     """Versions of one model (a SageMaker model package group): register, find, compare, govern."""
 
-    def __init__(self, sagemaker_client: Any, group_name: str, *, page_size: int = 100) -> None:
+    def __init__(
+        self, sagemaker_client: Any, group_name: str, *, page_size: int = 100, logs_client: Any = None
+    ) -> None:
         if not isinstance(group_name, str) or not GROUP_NAME_PATTERN.match(group_name):
             raise UnknownModelError(
                 f"{group_name!r} is not a model package group name (1-63 letters, digits and hyphens)"
@@ -56,6 +59,7 @@ class ModelRegistry:
             raise ValueError(f"page_size must be 1-100 (SageMaker's MaxResults); got {page_size}")
         self.group_name = group_name
         self._client = sagemaker_client
+        self._logs = logs_client  # CloudWatch Logs, for the audit log (get_history); optional otherwise
         self._store = SageMakerStore(sagemaker_client, group_name, page_size=page_size)
 
     # ----------------------------------------------------------------------------------------- reading
@@ -135,10 +139,13 @@ class ModelRegistry:
         """How version ``b`` differs from version ``a``."""
         return _diff(self.get_version(a), self.get_version(b))
 
-    def get_history(self, ref: Ref | None = None) -> list[HistoryEntry]:
-        """Who registered, approved and moved versions, when and why, newest first (one version or all)."""
-        versions = [self.get_version(ref)] if ref is not None else self.search_versions()
-        return history_of(versions)
+    def get_history(self, ref: Ref | None = None, *, since: datetime | None = None) -> list[Transition]:
+        """Every transition the audit log recorded (one version's or all, from ``since`` on), newest first;
+        a change the log does not hold is a gap (``Transition.gap``), never filled from the current state."""
+        if self._logs is None:
+            raise TypeError("get_history reads the audit log: ModelRegistry(..., logs_client=<logs client>)")
+        version = self.get_version(ref).version if ref is not None else None
+        return history.history(self._logs, self.group_name, version, since)
 
     def get_endpoint_status(self, project_name: str) -> list[EndpointStatus]:
         """For staging and production: what the endpoint serves (its tag) next to what the registry says."""

@@ -212,37 +212,6 @@ class VersionDiff:
         }
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change SageMaker recorded on a version: its registration, or its latest update.
-
-    SageMaker keeps, per package, who created it and when, and who made the latest update, when, and the
-    approval and stage (with their descriptions) that update left. Earlier updates are overwritten, so an
-    entry states what the version looked like after the change at ``time``, not a guess at older ones.
-    """
-
-    version: int
-    event: str  # "registered" or "updated"
-    time: datetime
-    by: str | None
-    approval_status: str | None  # None on a registration entry when later updates overwrote its state
-    approval_description: str | None
-    stage: str | None  # "Stage/StageStatus", or None when the package has no ModelLifeCycle
-    stage_description: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "event": self.event,
-            "time": _iso(self.time),
-            "by": self.by,
-            "approval_status": self.approval_status,
-            "approval_description": self.approval_description,
-            "stage": self.stage,
-            "stage_description": self.stage_description,
-        }
-
-
 ENDPOINT_TRANSITIONAL = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 
 

@@ -33,3 +33,7 @@ class ReasonRequiredError(RegistryError, ValueError):
 
 class InvalidMetadataError(RegistryError, ValueError):
     """Metadata for a new version would be refused by SageMaker or could not be read back faithfully."""
+
+
+class AuditLogNotFoundError(RegistryError):
+    """The group has no audit log here (its registry stack is not deployed), so it has no history to show."""

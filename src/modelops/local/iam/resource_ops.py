@@ -136,6 +136,7 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ("logs", "PutLogEvents"): _log_stream("logs:PutLogEvents"),
     ("logs", "DeleteLogStream"): _log_stream("logs:DeleteLogStream"),
     ("events", "DisableRule"): _named("events:DisableRule", "events", "rule", "Name"),
+    ("events", "EnableRule"): _named("events:EnableRule", "events", "rule", "Name"),
     ("events", "DeleteRule"): _named("events:DeleteRule", "events", "rule", "Name"),
     ("events", "RemoveTargets"): _named("events:RemoveTargets", "events", "rule", "Rule"),
     ("s3", "CreateBucket"): _bucket("s3:CreateBucket"),
