@@ -226,13 +226,18 @@ def world(
     deployment_cdk_out: Path, artifacts: dict[str, Artifact], world_options: dict[str, Any]
 ) -> Iterator[World]:
     with embedded_aws(deployment_cdk_out, **world_options) as aws:
-        sqs, sns = aws.client("sqs"), aws.client("sns")
-        inbox = sqs.create_queue(QueueName="approvers-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=aws.output("LifecycleTopicArn"), Protocol="sqs", Endpoint=inbox_arn)
-        yield World(aws=aws, artifacts=artifacts, inbox_url=inbox)
+        yield world_on(aws, artifacts)
+
+
+def world_on(aws: EmbeddedAWS, artifacts: dict[str, Artifact]) -> World:
+    """A World on a running embedded AWS, with an approvers' inbox subscribed to the lifecycle topic."""
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    inbox = sqs.create_queue(QueueName="approvers-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=aws.output("LifecycleTopicArn"), Protocol="sqs", Endpoint=inbox_arn)
+    return World(aws=aws, artifacts=artifacts, inbox_url=inbox)
 
 
 @pytest.fixture

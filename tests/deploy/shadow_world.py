@@ -19,7 +19,7 @@ from modelops.contract import lifecycle as lc
 from modelops.local.embedded import embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
 from tests.deploy.app import synth_to
-from tests.deploy.conftest import GROUP, PRODUCTION, Artifact, World, _read
+from tests.deploy.conftest import GROUP, PRODUCTION, Artifact, World, _read, world_on
 
 MIN_REQUESTS = 30
 LATENCY_TOLERANCE = 10.0
@@ -69,13 +69,7 @@ def shadow(
     shadow_cdk_out: Path, shadow_artifacts: dict[str, Artifact], shadow_options: dict[str, Any]
 ) -> Iterator[World]:
     with embedded_aws(shadow_cdk_out, **shadow_options) as aws:
-        sqs, sns = aws.client("sqs"), aws.client("sns")
-        inbox = sqs.create_queue(QueueName="approvers-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=aws.output("LifecycleTopicArn"), Protocol="sqs", Endpoint=inbox_arn)
-        yield World(aws=aws, artifacts=shadow_artifacts, inbox_url=inbox)
+        yield world_on(aws, shadow_artifacts)
 
 
 def requests_of(world: World) -> list[bytes]:
