@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 
 from modelops.contract import names
-from modelops.registry.audit import Served, Transition, served_at
+from modelops.registry.audit import OUTCOME_WINDOW_SECONDS, Served, Transition, served_at
 from modelops.registry.history import read_records
 
 
@@ -34,7 +34,8 @@ def _logs(region: str | None) -> Any:
 
 
 def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:
-    records = read_records(_logs(region), group, until=moment)  # what was served then needs nothing later
+    # What was served then needs nothing later, but whether a call just before it was recorded does.
+    records = read_records(_logs(region), group, until=moment + timedelta(seconds=OUTCOME_WINDOW_SECONDS))
     endpoints = [names.endpoint_name(project, environment) for environment in names.ENVIRONMENTS]
     return served_at(records, endpoints, moment)
 
@@ -66,6 +67,12 @@ def history_table(rows: Sequence[Transition]) -> str:
 def served_table(rows: Sequence[Served], moment: datetime) -> str:
     lines = [f"at {moment:%Y-%m-%dT%H:%M:%SZ}:"]
     for row in rows:
+        if row.gap_since is not None:
+            lines.append(
+                f"  {row.endpoint_name}: unknown (gap: the audit log holds a call of "
+                f"{row.gap_since:%Y-%m-%dT%H:%M:%SZ} but not what it changed)"
+            )
+            continue
         since = f" since {row.since:%Y-%m-%dT%H:%M:%SZ}" if row.since else ""
         lines.append(
             f"  {row.endpoint_name}: {row.package_arn or 'nothing'}{since} ({row.status or 'no record'})"

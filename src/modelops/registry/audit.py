@@ -263,12 +263,15 @@ def principal_name(identity: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Served:
-    """What one endpoint served at a moment, and since when (None: it served nothing then)."""
+    """What one endpoint served at a moment, and since when (None: it served nothing then). ``gap_since``:
+    the log holds a CreateEndpoint/UpdateEndpoint call from then but none of the state changes it caused, so
+    what the endpoint served at the moment is unknown (``package_arn`` is then None, never guessed)."""
 
     endpoint_name: str
     package_arn: str | None
     since: datetime | None
     status: str | None
+    gap_since: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -276,11 +279,15 @@ class Served:
             "served": self.package_arn,
             "since": self.since.isoformat() if self.since else None,
             "status": self.status,
+            "gap_since": self.gap_since.isoformat() if self.gap_since else None,
         }
 
 
 def served_at(records: list[Record], endpoints: list[str], moment: datetime) -> list[Served]:
-    """What each endpoint served at ``moment`` by the log; raises when the log starts after it."""
+    """What each endpoint served at ``moment`` by the log; raises when the log starts after it.
+
+    ``records`` may reach past ``moment`` (by ``OUTCOME_WINDOW_SECONDS``, as ``status_at`` reads them): a call
+    made just before the moment has its state change recorded just after it."""
     records = sorted(records, key=lambda r: (r.time, r.stored))
     if not records or records[0].time > moment:
         start = records[0].time.isoformat() if records else "nothing"
@@ -289,19 +296,64 @@ def served_at(records: list[Record], endpoints: list[str], moment: datetime) -> 
         )
     # A moment given to the second covers that second (the endpoint events carry milliseconds).
     limit = moment + timedelta(seconds=1) if moment.microsecond == 0 else moment
-    answers = []
-    for name in endpoints:
-        served: str | None = None
-        since: datetime | None = None
-        status: str | None = None
-        for record in records:
-            if record.time >= limit:
-                break
-            if record.detail_type != ENDPOINT_STATE_CHANGE or record.detail.get("EndpointName") != name:
-                continue
-            status = record.detail.get("EndpointStatus")
-            tag = (record.detail.get("Tags") or {}).get(lifecycle.TAG_SERVED_PACKAGE)
-            if status == "IN_SERVICE" and tag != served:
-                served, since = tag, record.time
-        answers.append(Served(name, served, since, status))
-    return answers
+    return [_served(records, name, limit) for name in endpoints]
+
+
+# SageMaker changes an endpoint's status as it accepts CreateEndpoint/UpdateEndpoint (Creating, Updating:
+# DescribeEndpoint, EndpointStatus), so the state change event follows the call within seconds; a call with
+# no state change of its endpoint this long after it was missed by the log. How soon EventBridge delivers is
+# not documented beyond "near real time"; the window is ours, the same as a caller's.
+OUTCOME_WINDOW_SECONDS = CALLER_WINDOW_SECONDS
+_ENDPOINT_CALLS = ("CreateEndpoint", "UpdateEndpoint")
+
+
+def _served(records: list[Record], name: str, limit: datetime) -> Served:
+    changes = [
+        r for r in records if r.detail_type == ENDPOINT_STATE_CHANGE and r.detail.get("EndpointName") == name
+    ]
+    calls = [r for r in records if r.detail_type == API_CALL and _endpoint_call_of(r, name)]
+    missed = {
+        call.event_id
+        for call, following in zip(calls, [*calls[1:], None], strict=True)
+        if not _outcome_recorded(call, following, changes)
+    }
+    served: str | None = None
+    since: datetime | None = None
+    status: str | None = None
+    gap_since: datetime | None = None
+    for record in records:
+        if record.time >= limit:
+            break
+        if record.event_id in missed:
+            gap_since = gap_since or record.time
+            continue
+        if record.detail_type != ENDPOINT_STATE_CHANGE or record.detail.get("EndpointName") != name:
+            continue
+        status = record.detail.get("EndpointStatus")
+        tag = (record.detail.get("Tags") or {}).get(lifecycle.TAG_SERVED_PACKAGE)
+        if status == "IN_SERVICE" and (tag != served or gap_since is not None):
+            served, since, gap_since = tag, record.time, None  # an InService record says it all again
+    if gap_since is not None:
+        return Served(name, None, None, None, gap_since)
+    return Served(name, served, since, status)
+
+
+def _endpoint_call_of(call: Record, name: str) -> bool:
+    """A successful CreateEndpoint/UpdateEndpoint of ``name``."""
+    request = call.detail.get("requestParameters") or {}
+    return (
+        call.detail.get("eventName") in _ENDPOINT_CALLS
+        and "errorCode" not in call.detail
+        and request.get("endpointName") == name
+    )
+
+
+def _outcome_recorded(call: Record, following: Record | None, changes: list[Record]) -> bool:
+    """Whether the log holds a state change of the endpoint caused by ``call``: one after it, within the
+    window and before the endpoint's next call. CloudTrail's eventTime is whole seconds, so a change in the
+    same second as the next call is not counted for this one: a gap may be shown that was none (two calls in
+    one second), never the other way round."""
+    until = call.time + timedelta(seconds=OUTCOME_WINDOW_SECONDS)
+    if following is not None:
+        until = min(until, following.time)
+    return any(call.time <= change.time < until for change in changes)
