@@ -4,8 +4,6 @@ production serving what it served, and never a promotion by default."""
 
 from __future__ import annotations
 
-import pytest
-
 from modelops.contract import lifecycle as lc
 from tests.deploy.conftest import PRODUCTION, World
 from tests.deploy.shadow_world import (
@@ -46,31 +44,27 @@ def test_a_shadow_that_fails_to_start_is_cancelled_marked_and_notified_with_prod
     assert [n["event"] for n in shadow.notifications()] == ["shadow-failed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the faults patch's throttle does not reach ListInferenceExperiments (nor CloudWatch's "
-    "GetMetricStatistics) on the embedded AWS, so the evaluator is never made to crash here; to be fixed "
-    "in the fault injection, not the evaluator",
-)
 def test_an_evaluator_that_crashes_is_retried_then_dead_lettered_and_the_test_keeps_running(
     shadow: World,
 ) -> None:
     shadow.to_production(rmse=55.0)
     candidate = under_test(shadow, rmse=54.0)
     send_traffic(shadow, MIN_REQUESTS)
-    # SageMaker throttles every look at the experiment: 3 invocations (Lambda's 2 retries) x 5 attempts of the
-    # client (its standard retry mode).
-    shadow.aws.faults.throttle("ListInferenceExperiments", 15)
+    # SageMaker throttles every look at the experiment, through the client's own retries (6 attempts a call)
+    # and Lambda's two retries of the invocation.
+    shadow.aws.faults.throttle_until_lifted("ListInferenceExperiments")
 
     evaluate(shadow)
 
     [dead] = shadow.dead_letters("evaluate_shadow")
     assert dead.attempts == 3 and "Throttling" in (dead.error or "")
+    # SageMaker answers again (the look below needs it too).
+    shadow.aws.faults.lift_throttle("ListInferenceExperiments")
     assert [e["Status"] for e in experiments(shadow)] == ["Running"]
     assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_SHADOW_TESTING)
     assert lc.META_SHADOW_VERDICT not in metadata(shadow, candidate)
 
-    evaluate(shadow)  # the next scheduled run, CloudWatch answering again
+    evaluate(shadow)  # the next scheduled run
 
     assert shadow.state(candidate)[1:] == (lc.STAGE_PRODUCTION, lc.STATUS_DEPLOYED)
 

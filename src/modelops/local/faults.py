@@ -1,8 +1,12 @@
 """Faults on purpose: switches that make the embedded AWS fail the way AWS sometimes does.
 
 Tests walk the failure paths with them: the next endpoint create/update ends badly (the ``endpoints`` patch
-takes the switch), or the next N calls of any operation of any service are throttled (the ``faults`` patch
-answers ``ThrottlingException``, as AWS answers a caller over its rate).
+takes the switch), or the next N calls of any operation of any service are throttled, or every call until
+the test lifts it (the ``faults`` patch answers ``ThrottlingException``, as AWS answers a caller over its
+rate). Throttling "until lifted" exists because a caller's own retries multiply: an SDK client configured
+with ``max_attempts: 5`` in standard mode makes 6 attempts per call (botocore counts ``max_attempts`` as
+retries and adds the first attempt), and Lambda retries the invocation twice more, so a count armed by hand
+is easy to get wrong and a throttle that runs out early lets the call succeed.
 
 Process-wide because moto's backends are: one embedded AWS runs per process.
 """
@@ -30,6 +34,7 @@ class Faults:
     def __init__(self) -> None:
         self._endpoint_failures: list[tuple[str | None, str]] = []
         self._throttles: dict[str, int] = {}
+        self._throttled_until_lifted: set[str] = set()
 
     def fail_next_endpoint_change(
         self, reason: str = DEFAULT_FAILURE_REASON, endpoint_name: str | None = None
@@ -58,11 +63,25 @@ class Faults:
         with LOCK:
             self._throttles[operation] = self._throttles.get(operation, 0) + times
 
+    def throttle_until_lifted(self, operation: str) -> None:
+        """Every call of ``operation`` raises ``ThrottlingException`` until ``lift_throttle(operation)``
+        (or ``clear()``), however many times the callers retry."""
+        with LOCK:
+            self._throttled_until_lifted.add(operation)
+
+    def lift_throttle(self, operation: str) -> None:
+        """``operation`` answers again: the throttle armed for it, counted or not, is gone."""
+        with LOCK:
+            self._throttled_until_lifted.discard(operation)
+            self._throttles.pop(operation, None)
+
     def take_throttle(self, operation: str) -> bool:
-        """True if this call of ``operation`` is to be throttled (consuming one)."""
-        if not self._throttles:  # the common case, checked on every API call: no lock
+        """True if this call of ``operation`` is to be throttled (consuming one, when counted)."""
+        if not self._throttles and not self._throttled_until_lifted:  # the common case: no lock
             return False
         with LOCK:
+            if operation in self._throttled_until_lifted:
+                return True
             left = self._throttles.get(operation, 0)
             if left <= 0:
                 return False
@@ -76,6 +95,7 @@ class Faults:
         with LOCK:
             self._endpoint_failures.clear()
             self._throttles.clear()
+            self._throttled_until_lifted.clear()
 
 
 FAULTS = Faults()

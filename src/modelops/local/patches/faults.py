@@ -2,8 +2,11 @@
 
 AWS answers a caller over its request rate with ``ThrottlingException`` ("Rate exceeded", HTTP 400), which the
 SDKs retry; the SageMaker API reference lists it among the errors common to all actions. ``FAULTS.throttle``
-(``modelops.local.faults``) arms the next N calls of an operation; this patch answers them before moto sees
-the request.
+(``modelops.local.faults``) arms the next N calls of an operation (``throttle_until_lifted``: every call until
+lifted); this patch answers them before moto sees the request. It wraps ``BaseResponse.call_action``, which
+every service's responses inherit, so the operations other patches add to moto (the inference experiments,
+CloudWatch's ExtendedStatistics) are throttled like moto's own: those patches replace a response method, and
+``call_action`` dispatches to it after this check.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def call_action(original: Any, self: Any) -> Any:
 GROUP = PatchGroup(
     name="faults",
     behaviour="the next N calls of an armed operation (any service) answer ThrottlingException",
-    operations=("any operation armed with faults.throttle",),
+    operations=("any operation armed with faults.throttle or faults.throttle_until_lifted",),
     references=("https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html",),
     build=lambda: [Patch(BaseResponse, "call_action", call_action, wraps=True)],
 )
