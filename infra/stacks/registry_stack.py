@@ -10,7 +10,9 @@ from constructs import Construct
 
 from infra.constructs.audit_trail import AuditTrail
 from infra.constructs.governance.humans import audit_log_denies
+from infra.constructs.governance.shadow_reads import acknowledge_shadow_reads, shadow_read_statements
 from infra.constructs.governed_registry import GovernedRegistry
+from infra.constructs.managed_mlflow import ManagedMlflow, tracking_server_name
 from modelops.contract import names
 from modelops.contract.settings import StageSettings
 
@@ -55,6 +57,19 @@ class RegistryStack(cdk.Stack):
             statements=[trail.read_statement(), *audit_log_denies(trail.log_pattern, trail.rules_pattern)],
         )
         trail.acknowledge_streams(self.people_audit_policy)
+        # ``modelops shadow status``'s reads, the approver's beside their policy (no room left in it).
+        self.approver_shadow_policy = iam.ManagedPolicy(
+            self,
+            "ApproverShadowReadPolicy",
+            description=f"Approvers of {settings.project_name}: follow a shadow test, read only",
+            statements=shadow_read_statements(
+                self, settings.project_name, self.registry.artifact_bucket, self.registry.key
+            ),
+        )
+        acknowledge_shadow_reads(
+            self.approver_shadow_policy, settings.project_name, self.registry.artifact_bucket
+        )
+        self.mlflow = self._managed_mlflow(settings) if settings.managed_mlflow else None
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,
@@ -67,6 +82,32 @@ class RegistryStack(cdk.Stack):
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
             "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
+            "ApproverShadowReadPolicyArn": self.approver_shadow_policy.managed_policy_arn,
         }
+        if self.mlflow is not None:
+            outputs["MlflowTrackingServerArn"] = self.mlflow.tracking_server_arn
+            outputs["DataScientistMlflowPolicyArn"] = self.data_scientist_mlflow_policy.managed_policy_arn
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)
+
+    def _managed_mlflow(self, settings: StageSettings) -> ManagedMlflow:
+        """The optional managed MLflow (tracking only), and the data scientists' use of it: a managed policy
+        of its own, attached to their role beside theirs (their policy has no room for it under IAM's 6,144
+        characters, and a stage without the server needs none of it)."""
+        mlflow = ManagedMlflow(
+            self,
+            "ManagedMlflow",
+            tracking_server_name=tracking_server_name(settings.project_name),
+            bucket=self.registry.artifact_bucket,
+            key=self.registry.key,
+            size=settings.managed_mlflow_size,
+            tags=settings.resource_tags,
+        )
+        self.data_scientist_mlflow_policy = iam.ManagedPolicy(
+            self,
+            "DataScientistMlflowPolicy",
+            description=f"Data scientists of {settings.project_name}: track runs in MLflow, never its registry",
+            statements=mlflow.data_scientist_statements(),
+        )
+        mlflow.acknowledge_prefix(self.data_scientist_mlflow_policy)
+        return mlflow

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from botocore.exceptions import ClientError
 from click.testing import CliRunner, Result
 
 from modelops.cli import main
@@ -112,3 +114,51 @@ def test_shadow_stop_with_no_test_running_and_without_a_reason_fail_in_one_line(
     assert blank.exit_code == 2 and "needs a reason" in blank.output
     assert status.exit_code == 1 and "no shadow test has run" in status.output
     assert bad_stage.exit_code == 2 and "nope" in bad_stage.output
+
+
+def _as(shadow: World, role: str, *args: str) -> Result:
+    """The CLI run by a person holding ``role``'s keys (the profile the embedded AWS issues), IAM enforced."""
+    assert shadow.aws.iam is not None  # the point: every call below is evaluated against the role's policies
+    environment: dict[str, str | None] = {**shadow.aws.credentials(role).environment(), "AWS_PROFILE": None}
+    return CliRunner(env=environment).invoke(main, list(args), catch_exceptions=False)
+
+
+def test_an_approver_follows_a_shadow_test_with_their_own_keys(shadow: World, tmp_path: Path) -> None:
+    shadow.to_production(rmse=55.0)
+    candidate = under_test(shadow, rmse=54.0)
+    send_traffic(shadow, MIN_REQUESTS // 2)
+    assert shadow.aws.iam is not None
+    refused_before = shadow.aws.iam.counters.refused
+
+    result = _as(shadow, "approver", "shadow", "status", "--cdk-json", str(_cdk_json(tmp_path)), "--json")
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["version"] == candidate and payload["status"] == "Running"
+    assert payload["requests"]["shadow"] == MIN_REQUESTS // 2  # GetMetricStatistics answered
+    # The agreement is computed from the captures: listed, read and decrypted with the approver's keys.
+    assert {c["name"] for c in payload["comparisons"]} == {"error rate", "p50", "p99", "agreement"}
+    assert shadow.aws.iam.counters.refused == refused_before
+
+
+def test_a_data_scientist_may_not_read_shadow_tests_nor_may_an_approver_start_or_stop_one(
+    shadow: World, tmp_path: Path
+) -> None:
+    shadow.to_production(rmse=55.0)
+    under_test(shadow, rmse=54.0)
+    [running] = [e["Name"] for e in shadow.sagemaker.list_inference_experiments()["InferenceExperiments"]]
+
+    result = _as(shadow, "data-scientist", "shadow", "status", "--cdk-json", str(_cdk_json(tmp_path)))
+    approver = shadow.aws.client("sagemaker", role="approver")
+
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "AWS refused ListInferenceExperiments: AccessDenied" in result.output
+    for call in (
+        lambda: approver.stop_inference_experiment(
+            Name=running, ModelVariantActions={"AllTraffic": "Retain", "Shadow": "Promote"}
+        ),
+        lambda: approver.start_inference_experiment(Name=running),
+    ):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert refused.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")

@@ -39,6 +39,7 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SM_PROJECT_ID = re.compile(r"^p-[a-z0-9]{12}$")
 _SM_PROJECT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+MLFLOW_SIZES: Final = ("Small", "Medium", "Large")
 _INSTANCE_SETTINGS = (
     "training_instance_type",
     "processing_instance_type",
@@ -121,6 +122,11 @@ class StageSettings:
     shadow_agreement_tolerance: float = (
         0.25  # mean |shadow - production| over production's standard deviation
     )
+    # SageMaker's managed MLflow tracking server in the registry stack, for tracking only (its own registry
+    # and automatic registration stay off): billed per hour while it exists, by size, so off unless a stage
+    # turns it on.
+    managed_mlflow: bool = False
+    managed_mlflow_size: str = "Small"  # TrackingServerSize: Small, Medium or Large
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -131,6 +137,7 @@ class StageSettings:
         self._check_sagemaker_project()
         self._check_deployment()
         self._check_shadow_gate()
+        self._check_managed_mlflow()
 
     def _check_names(self) -> None:
         _check(
@@ -248,6 +255,19 @@ class StageSettings:
         for name in ("shadow_error_rate_tolerance", "shadow_latency_tolerance", "shadow_agreement_tolerance"):
             value = getattr(self, name)
             _check(0.0 <= value <= 10.0, name, str(value), "a number from 0.0 to 10.0")
+
+    def _check_managed_mlflow(self) -> None:
+        # TrackingServerSize's allowed values (AWS::SageMaker::MlflowTrackingServer, CloudFormation
+        # template reference; CreateMlflowTrackingServer in the SageMaker API reference lists the same).
+        _check(
+            self.managed_mlflow_size in MLFLOW_SIZES,
+            "managed_mlflow_size",
+            self.managed_mlflow_size,
+            ", ".join(MLFLOW_SIZES),
+        )
+        _check(
+            isinstance(self.managed_mlflow, bool), "managed_mlflow", str(self.managed_mlflow), "true or false"
+        )
 
     @property
     def sagemaker_project_tags(self) -> dict[str, str]:

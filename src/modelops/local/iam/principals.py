@@ -6,14 +6,17 @@ A role's identity policies are its inline ``Policies``, every ``AWS::IAM::Policy
 ``ManagedPolicyArns``. A managed policy attached to no role in the assembly is a human role's (the platform
 team attaches it to an SSO permission set or a group): it becomes a principal of its own, named after the
 stack output that exports it (``DataScientistPolicyArn`` -> ``data-scientist``), else its logical ID. A
-policy exported as ``People...PolicyArn`` (``PeopleAuditLogPolicyArn``) is every human role's as well.
+policy exported as ``People...PolicyArn`` (``PeopleAuditLogPolicyArn``) is every human role's as well, and
+one whose name extends a human role's (``ApproverShadowReadPolicyArn`` -> ``approver-shadow-read``, which
+extends ``approver``) is that role's as well: a second policy for one role, where IAM's 6,144 characters per
+managed policy leave no room in the first.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from modelops.local.iam.cfn import Assembly, StackResolver
@@ -156,24 +159,25 @@ def _humans(stack: StackResolver, identities: dict[str, Identity], attached: set
         if isinstance(value, dict) and set(value) == {"Ref"} and output_name.endswith("PolicyArn"):
             exported[value["Ref"]] = _kebab(output_name.removesuffix("PolicyArn"))
     env = stack.assembly.env
-    humans: list[str] = []
-    shared: list[Policy] = []
+    found: dict[str, tuple[str, Policy]] = {}  # human policy name -> (logical ID, policy)
     for logical_id, props in _resources(stack, "AWS::IAM::ManagedPolicy"):
         if stack.physical(logical_id).ref in attached or props.get("Roles"):
             continue
         name = exported.get(logical_id, logical_id)
         policy = Policy.from_document(f"{stack.name}/{logical_id}", stack.resolve(props["PolicyDocument"]))
-        if name.startswith(_EVERY_HUMAN):
-            shared.append(policy)
-            continue
+        found[name] = (logical_id, policy)
+    shared = [policy for name, (_, policy) in found.items() if name.startswith(_EVERY_HUMAN)]
+    roles = {n: v for n, v in found.items() if not n.startswith(_EVERY_HUMAN) and _extended(n, found) is None}
+    for name, (logical_id, policy) in roles.items():
         principal = Principal(f"arn:{env.partition}:iam::{env.account}:role/{name}", env.account)
-        identities[name] = Identity(name, principal, (policy,), stack.name, logical_id)
-        humans.append(name)
-    # A policy exported as People...PolicyArn is attached to every human role of the stack as well (IAM's
-    # 6,144 characters per managed policy leave no room for it in theirs).
-    for name in humans:
-        identity = identities[name]
-        identities[name] = replace(identity, policies=(*identity.policies, *shared))
+        extensions = [p for n, (_, p) in found.items() if _extended(n, found) == name]
+        identities[name] = Identity(name, principal, (policy, *extensions, *shared), stack.name, logical_id)
+
+
+def _extended(name: str, found: Mapping[str, object]) -> str | None:
+    """The human role whose name ``name`` extends (``approver-shadow-read`` -> ``approver``), or None."""
+    owners = [other for other in found if name.startswith(other + "-") and not other.startswith(_EVERY_HUMAN)]
+    return max(owners, key=len) if owners else None
 
 
 _EVERY_HUMAN = "people-"
