@@ -129,6 +129,10 @@ class ManagedMlflow(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.tracking_server_name = tracking_server_name
+        # Trusted by SageMaker alone, as the MLflow guide's trust policy is. No aws:SourceArn/SourceAccount
+        # condition: the guide shows none, and whether the service sends them when it assumes a tracking
+        # server's role is not documented; a condition it does not meet would leave the server without
+        # its artifact store.
         self.role = iam.Role(
             self,
             "Role",
