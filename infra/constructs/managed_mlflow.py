@@ -159,7 +159,13 @@ class ManagedMlflow(Construct):
             server.node.add_dependency(policy)
         server.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         self.server = server
-        self.tracking_server_arn: str = server.attr_tracking_server_arn
+        # The ARN as the service authorization reference writes the mlflow-tracking-server resource type
+        # (arn:${Partition}:sagemaker:${Region}:${Account}:mlflow-tracking-server/${MlflowTrackingServerName}),
+        # built from the name rather than read back from the server: a policy may name a server before it
+        # exists, and every consumer of the template (the embedded AWS's resolver too) can derive it.
+        self.tracking_server_arn: str = cdk.Stack.of(self).format_arn(
+            service="sagemaker", resource="mlflow-tracking-server", resource_name=tracking_server_name
+        )
         self.acknowledge_prefix(self.role)
 
     @staticmethod

@@ -172,7 +172,20 @@ def test_data_scientists_track_on_this_server_only_and_never_use_its_registry(
     ]
     assert "Roles" not in policy["Properties"]  # a human role's: the platform team attaches it
     statements = _statements(policy)
-    server_arn = {"Fn::GetAtt": [next(iter(_of_type(mlflow_template, SERVER))), "TrackingServerArn"]}
+    server_arn = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":sagemaker:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":mlflow-tracking-server/modelops-mlflow",
+            ],
+        ]
+    }
     track = statements["TrackExperiments"]
     assert track["Effect"] == "Allow" and track["Resource"] == server_arn and "Condition" not in track
     ui = statements["OpenTrackingUi"]
