@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from modelops.contract import lifecycle, names
+from modelops.contract.registration import Registration, RegistrationError, registration_request
 from modelops.contract.training import (
     DATA_FILE,
     EVALUATION_FILE,
@@ -44,7 +45,6 @@ from modelops.local.execution_steps import (
 from modelops.local.pipeline_errors import GateFailedError, PipelineRunError
 from modelops.local.serving_faults import SERVING_FAULTS
 from modelops.local.step_scripts import run_steps, steps_dir
-from modelops.registry import ModelRegistry, RegistryError
 
 __all__ = [
     "SERVING_FAULTS",
@@ -293,28 +293,37 @@ def _register(
     instance_types: tuple[str, ...],
     properties: Mapping[str, str],
 ) -> str:
-    """Register the version through the registry client, as the pipeline's Register step does."""
+    """Register the version as the pipeline's Register step does: one CreateModelPackage, with the request
+    every registration path sends (``modelops.contract.registration``), and no read around it (the
+    execution role may register, not browse the registry)."""
     region = target.sagemaker.meta.region_name
+    registration = Registration(
+        group_name=target.group,
+        image=sklearn_image_uri(region),
+        model_data_url=uris["model"],
+        environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
+        approval_status=approval_status,
+        instance_types=instance_types,
+        code_commit=code_commit,
+        data_version=data_version,
+        pipeline_execution=target.execution_arn,
+        training_job=job_name(target.execution_arn, "train"),
+        sample_payload_uri=uris["samples"],
+        evaluation_uri=uris["evaluation"],
+        hyperparameters=dict(hyperparameters),
+        metrics=dict(metrics),
+        properties=dict(properties),
+    )
     try:
-        version = ModelRegistry(target.sagemaker, target.group).register_version(
-            image=sklearn_image_uri(region),
-            model_data_url=uris["model"],
-            environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
-            approval_status=approval_status,
-            instance_types=instance_types,
-            code_commit=code_commit,
-            data_version=data_version,
-            pipeline_execution=target.execution_arn,
-            training_job=job_name(target.execution_arn, "train"),
-            sample_payload_uri=uris["samples"],
-            evaluation_uri=uris["evaluation"],
-            hyperparameters=hyperparameters,
-            metrics=metrics,
-            properties=properties or None,
-        )
-    except RegistryError as error:
+        request = registration_request(registration)
+        return str(target.sagemaker.create_model_package(**request)["ModelPackageArn"])
+    except RegistrationError as error:
         raise PipelineRunError(f"registration refused: {error}") from None
-    return version.arn
+    except ClientError as error:
+        detail = error.response["Error"]
+        raise PipelineRunError(
+            f"registration refused: {detail.get('Code')}: {detail.get('Message')}"
+        ) from None
 
 
 def _git_commit(scripts: Path) -> str:
