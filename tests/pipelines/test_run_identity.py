@@ -31,6 +31,12 @@ def aws(synthesized_cdk_out: Path) -> Iterator[EmbeddedAWS]:
 
 
 def _run(aws: EmbeddedAWS, **options: Any) -> Any:
+    chosen = {
+        "threshold": 70.0,
+        "hyperparameters": {"n_estimators": 20},
+        "role_sessions": embedded_role_sessions(aws),
+        **options,
+    }
     return run_local_pipeline(
         aws.client("sagemaker", role=SCIENTIST),
         aws.client("s3", role=SCIENTIST),
@@ -38,8 +44,7 @@ def _run(aws: EmbeddedAWS, **options: Any) -> Any:
         bucket=aws.output("ArtifactBucketName"),
         project_name=aws.output("PipelineName").removesuffix("-training"),
         code_commit="abc1234",
-        role_sessions=embedded_role_sessions(aws),
-        **{"threshold": 70.0, "hyperparameters": {"n_estimators": 20}, **options},
+        **chosen,
     )
 
 
