@@ -16,12 +16,14 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.sdk import OfflinePipelineSession, default_region, no_telemetry  # first: see pipelines.sdk
 
 # isort: split
+from sagemaker.core.shapes.shapes import MlflowConfig
 from sagemaker.core.workflow.pipeline_context import PipelineSession
 from sagemaker.mlops.workflow import Pipeline
 
@@ -40,7 +42,14 @@ from pipelines.training_steps import (
     train_step,
 )
 
-__all__ = ["PipelineDefinitionError", "StepCode", "build_definition", "get_pipeline", "main"]
+__all__ = [
+    "MlflowTracking",
+    "PipelineDefinitionError",
+    "StepCode",
+    "build_definition",
+    "get_pipeline",
+    "main",
+]
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
@@ -48,6 +57,35 @@ _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 
 class PipelineDefinitionError(ValueError):
     """A pipeline input (code location, role, parameter value) is not one SageMaker would accept."""
+
+
+# A managed MLflow tracking server or MLflow App (CreateMlflowTrackingServer / CreateMlflowApp return these).
+_MLFLOW_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-(tracking-server|app)/[\w-]+$")
+
+
+@dataclass(frozen=True)
+class MlflowTracking:
+    """Where the pipeline's executions log to MLflow: SageMaker's ``MlflowConfig`` of a pipeline.
+
+    The SDK v3 writes it as the definition's top-level ``MlflowConfig`` {``MlflowResourceArn``,
+    ``MlflowExperimentName``} (``sagemaker.mlops.workflow.pipeline``); SageMaker returns it per execution
+    as DescribePipelineExecution's ``MLflowConfig``, and StartPipelineExecution's ``MlflowExperimentName``
+    overrides the experiment for one execution (SageMaker API reference). The experiment defaults to the
+    pipeline's name, as ``modelops local run-pipeline`` names it.
+    """
+
+    resource_arn: str
+    experiment_name: str | None = None
+
+    def config(self) -> MlflowConfig:
+        if not _MLFLOW_ARN.match(self.resource_arn):
+            raise PipelineDefinitionError(
+                f"invalid MLflow resource {self.resource_arn!r}: expected the ARN of a SageMaker "
+                "mlflow-tracking-server or mlflow-app"
+            )
+        return MlflowConfig(
+            mlflow_resource_arn=self.resource_arn, mlflow_experiment_name=self.experiment_name
+        )
 
 
 def get_pipeline(
@@ -59,12 +97,15 @@ def get_pipeline(
     input_data_uri: str | None = None,
     code_commit: str = "unrecorded",
     approval_statuses: tuple[str, ...] = lifecycle.APPROVAL_STATUSES,
+    mlflow: MlflowTracking | None = None,
 ) -> Pipeline:
     """The training pipeline of ``settings``' project; ``session`` decides the region and the bucket.
 
     ``role_arn`` runs the jobs; ``code`` locates the step scripts (default: under the bucket);
     ``approval_statuses`` are the values the ``ModelApprovalStatus`` parameter accepts, the first is its
-    default. Raises PipelineDefinitionError for a location or status SageMaker would reject.
+    default; ``mlflow`` (default: none) is the pipeline's MLflow configuration, the definition's top-level
+    ``MlflowConfig`` that SDK v3 writes from ``Pipeline(mlflow_config=...)``. Raises
+    PipelineDefinitionError for a location, status or MLflow resource SageMaker would reject.
     """
     bucket, region = session.default_bucket(), session.boto_region_name
     name = pipeline_name(settings.project_name)
@@ -90,6 +131,7 @@ def get_pipeline(
             # No SageMaker Experiments trial per run: lineage is in the registered version's metadata,
             # and the execution role then needs no Experiments permissions.
             pipeline_experiment_config=None,
+            mlflow_config=mlflow.config() if mlflow else None,
         )
 
 
@@ -146,13 +188,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=os.environ["AWS_DEFAULT_REGION"])
     parser.add_argument("--bucket", default="modelops-artifacts-example")
     parser.add_argument("--role-arn", default="arn:aws:iam::111122223333:role/modelops-training-pipeline")
+    parser.add_argument(
+        "--mlflow-resource-arn", help="log executions to this SageMaker MLflow tracking server or app"
+    )
+    parser.add_argument("--mlflow-experiment", help="the MLflow experiment [default: the pipeline's name]")
     args = parser.parse_args(argv)
     if not args.print:
         parser.error("nothing to do: pass --print")
     try:
         settings = settings_for(args.stage, read_stages(args.cdk_json))
+        if args.mlflow_experiment and not args.mlflow_resource_arn:
+            raise PipelineDefinitionError("--mlflow-experiment needs --mlflow-resource-arn")
+        mlflow = (
+            MlflowTracking(args.mlflow_resource_arn, args.mlflow_experiment)
+            if args.mlflow_resource_arn
+            else None
+        )
         definition = build_definition(
-            settings, region=args.region, bucket=args.bucket, role_arn=args.role_arn
+            settings, region=args.region, bucket=args.bucket, role_arn=args.role_arn, mlflow=mlflow
         )
     except (SettingsError, PipelineDefinitionError) as error:
         parser.exit(2, f"pipelines.training: {error}\n")

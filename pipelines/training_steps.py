@@ -294,8 +294,15 @@ def register_step(
 def gate_step(
     build: Build, evaluate: tuple[ProcessingStep, PropertyFile], register: ModelStep
 ) -> ConditionStep:
-    """Register only when the primary metric meets the bar; otherwise fail the execution saying why."""
+    """Register only when the primary metric meets the bar; otherwise fail the execution saying why.
+
+    Two conditions, both required (a ConditionStep's conditions are ANDed): the ``MetricThreshold``
+    parameter, and the stage's own bar as a constant. Whoever may start an execution sets its parameters,
+    and StartPipelineExecution has no condition key on their values (service authorization reference), so
+    a parameter may raise the bar for one execution but never lower it below the stage's.
+    """
     primary = metric(*evaluate, lifecycle.PRIMARY_METRIC)
+    stage_bar = float(build.settings.metric_threshold)
     fail = FailStep(
         name=names.STEP_FAIL,
         error_message=Join(
@@ -305,13 +312,17 @@ def gate_step(
                 primary,
                 "does not meet the bar: must be at most",
                 build.params.threshold,
+                f"and at most the stage's {stage_bar:g}",
                 "(lower is better); no version registered",
             ],
         ),
     )
     return ConditionStep(
         name=names.STEP_GATE,
-        conditions=[ConditionLessThanOrEqualTo(left=primary, right=build.params.threshold)],
+        conditions=[
+            ConditionLessThanOrEqualTo(left=primary, right=build.params.threshold),
+            ConditionLessThanOrEqualTo(left=primary, right=stage_bar),
+        ],
         if_steps=[register],
         else_steps=[fail],
     )

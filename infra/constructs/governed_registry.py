@@ -335,9 +335,17 @@ class GovernedRegistry(Construct):
             grantee.grant_principal.add_to_principal_policy(statement)
         return grant
 
-    def data_scientist_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
-        """Register pending versions in Development and annotate them; never approve, move a stage, write the
-        system's evidence or touch a version the system has moved (``infra.constructs.governance.humans``)."""
+    def data_scientist_policy(
+        self, scope: Construct, construct_id: str, *, pipeline_names: Sequence[str] = ()
+    ) -> iam.ManagedPolicy:
+        """Register pending versions in Development and annotate them; start the training pipelines
+        ``pipeline_names``; never approve, move a stage, write the system's evidence or touch a version the
+        system has moved (``infra.constructs.governance.humans``)."""
+        stack = cdk.Stack.of(self)
+        pipelines = [
+            stack.format_arn(service="sagemaker", resource="pipeline", resource_name=n)
+            for n in pipeline_names
+        ]
         policy = iam.ManagedPolicy(
             scope,
             construct_id,
@@ -345,7 +353,7 @@ class GovernedRegistry(Construct):
             statements=[
                 *self._read_statements(),
                 *humans.data_scientist_statements(
-                    self.model_package_group_arn, self.model_package_arn_pattern
+                    self.model_package_group_arn, self.model_package_arn_pattern, pipelines
                 ),
             ],
         )

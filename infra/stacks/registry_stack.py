@@ -44,7 +44,9 @@ class RegistryStack(cdk.Stack):
             alarm_name=names.audit_dead_letter_alarm_name(settings.project_name),
             retention_days=settings.audit_log_retention_days,
         )
-        self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
+        self.data_scientist_policy = self.registry.data_scientist_policy(
+            self, "DataScientistPolicy", pipeline_names=[names.pipeline_name(settings.project_name)]
+        )
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
         # People read the audit log (``modelops history``); none of them writes to it or deletes from it. A
         # policy of its own, attached to every person's role beside theirs: IAM's 6,144 characters per managed

@@ -8,8 +8,8 @@ from the same empty state and ends in the same place.
 
 IAM is enforced: the approver approves (as Studio does) and promotes or rolls back with the CLI, the data
 scientist compares versions, the handlers run under their functions' roles, and one step shows a refusal: the
-data scientist trying to put a version in Production. The local pipeline run (training and registration)
-uses the administrator's keys (see ``train``).
+data scientist trying to put a version in Production. The data scientist starts each training run; its
+steps run under the pipeline's execution role (see ``train``).
 
     python -m modelops.demo [--cdk-out cdk.out]
 """
@@ -185,20 +185,22 @@ class Demo:
         return ["--group", self.group]
 
     def train(self, hyperparameters: dict[str, int], serving_fault: str | None = None) -> int:
+        from modelops.local.execution_role import embedded_role_sessions
         from modelops.local.pipeline_runner import run_local_pipeline
 
-        # The local pipeline run stands in for SageMaker running the pipeline: its bookkeeping (the group
-        # check, the pipeline record it creates and starts) needs calls neither the data scientist's policy
-        # nor the pipeline's execution role holds, so it runs with the administrator's keys.
+        # As in AWS: the data scientist starts the deployed pipeline with their own keys, and the steps
+        # (artifact writes, the registration with the pipeline's provenance) run under the pipeline's
+        # execution role, which the local run assumes through the embedded STS as SageMaker would.
         run = run_local_pipeline(
-            self.sm,
-            self.s3,
+            self.scientist,
+            self.aws.client("s3", role=DATA_SCIENTIST),
             group=self.group,
             bucket=self.bucket,
             threshold=_threshold(),
             project_name=self.project,
             hyperparameters=hyperparameters,
             serving_fault=serving_fault,
+            role_sessions=embedded_role_sessions(self.aws),
         )
         params = ", ".join(f"{k}={v}" for k, v in sorted(run.hyperparameters.items()))
         metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items()))

@@ -266,3 +266,34 @@ def test_the_register_step_records_the_keys_of_the_one_registration_request(
 def test_one_metric_format_reads_back_as_the_same_float() -> None:
     for value in (53.81, 0.1 + 0.2, 1e-7, 12345.678901234):
         assert float(metric_text("rmse", value)) == value
+
+
+def test_the_gate_also_holds_the_stage_s_bar_so_a_parameter_can_raise_the_bar_but_never_lower_it(
+    definition: dict[str, Any],
+) -> None:
+    conditions = _steps(definition)["Gate"]["Arguments"]["Conditions"]
+    rights = [c["RightValue"] for c in conditions]
+    assert rights == [{"Get": "Parameters.MetricThreshold"}, StageSettings().metric_threshold]
+    assert all(c["Type"] == "LessThanOrEqualTo" for c in conditions)
+    assert conditions[0]["LeftValue"] == conditions[1]["LeftValue"]
+
+
+def test_the_definition_has_no_mlflow_configuration_unless_given_one(definition: dict[str, Any]) -> None:
+    assert definition.get("MlflowConfig") is None
+
+
+def test_the_definition_carries_the_pipeline_s_mlflow_configuration() -> None:
+    from pipelines.training import MlflowTracking
+
+    arn = "arn:aws:sagemaker:eu-west-1:111122223333:mlflow-tracking-server/modelops"
+    built = json.loads(_build(mlflow=MlflowTracking(arn, "diabetes-runs")))
+    assert built["MlflowConfig"] == {"MlflowResourceArn": arn, "MlflowExperimentName": "diabetes-runs"}
+
+
+def test_an_mlflow_resource_that_is_not_a_sagemaker_mlflow_arn_is_refused() -> None:
+    from pipelines.training import MlflowTracking
+
+    with pytest.raises(
+        PipelineDefinitionError, match="invalid MLflow resource 'http://127\\.0\\.0\\.1:5000'"
+    ):
+        _build(mlflow=MlflowTracking("http://127.0.0.1:5000"))

@@ -115,10 +115,14 @@ def protected_metadata_denies() -> list[iam.PolicyStatement]:
     return statements
 
 
-def data_scientist_statements(group_arn: str, packages: str) -> list[iam.PolicyStatement]:
-    """Register pending versions in Development and annotate versions still in Development."""
+def data_scientist_statements(
+    group_arn: str, packages: str, pipeline_arns: Sequence[str] = ()
+) -> list[iam.PolicyStatement]:
+    """Register pending versions in Development and annotate versions still in Development; start the
+    training pipelines ``pipeline_arns`` and watch their executions."""
     resources = ANY
     return [
+        *_start_training(pipeline_arns),
         iam.PolicyStatement(
             sid="RegisterPendingVersions",
             actions=[_CREATE],
@@ -169,6 +173,25 @@ def data_scientist_statements(group_arn: str, packages: str) -> list[iam.PolicyS
             merge(present(CURRENT_STAGE), {"StringNotEquals": {CURRENT_STAGE: lc.STAGE_DEVELOPMENT}}),
         ),
         *protected_metadata_denies(),
+    ]
+
+
+def _start_training(pipeline_arns: Sequence[str]) -> list[iam.PolicyStatement]:
+    """Start the training pipeline, which then runs under its own execution role (SageMaker assumes it; the
+    caller needs no iam:PassRole for a pipeline's own role: StartPipelineExecution's RoleArn is only for
+    pipelines AWS manages, SageMaker API reference). The service authorization reference lists resource
+    type ``pipeline`` for both actions and no condition key on parameter values: what a parameter may do
+    is the definition's business (its gate and EnumValues) and the execution role's (what it registers).
+    (Watching an execution, DescribePipelineExecution on ``pipeline/<name>/execution/*``, does not fit
+    in IAM's 6,144 characters beside the denies; ``modelops local run-pipeline`` prints the outcome.)"""
+    if not pipeline_arns:
+        return []
+    return [
+        iam.PolicyStatement(
+            sid="StartTheTrainingPipeline",
+            actions=["sagemaker:DescribePipeline", "sagemaker:StartPipelineExecution"],
+            resources=list(pipeline_arns),
+        )
     ]
 
 

@@ -35,7 +35,7 @@ def _signed(sagemaker_client: Any, url: str, data: bytes) -> dict[str, str]:
     return dict(request.headers.items())
 
 
-def _is_aws_endpoint(url: str) -> bool:
+def is_aws_endpoint(url: str) -> bool:
     host = urllib.parse.urlsplit(url).hostname or ""
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
@@ -59,7 +59,7 @@ def record_execution(
         "FailureReason": failure_reason,
     }
     endpoint = str(sagemaker_client.meta.endpoint_url)
-    if _is_aws_endpoint(endpoint):
+    if is_aws_endpoint(endpoint):
         return _record_in_process(body)
     return _post(sagemaker_client, endpoint, body)
 

@@ -17,7 +17,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from modelops.contract import lifecycle, names
 from modelops.contract.settings import SettingsError, StageSettings, read_stages, settings_for
 from modelops.contract.training import HYPERPARAMETERS
-from modelops.local.pipeline_runner import SERVING_FAULTS, PipelineRunError, run_local_pipeline
+from modelops.local.pipeline_runner import (
+    SERVING_FAULTS,
+    MlflowOptions,
+    PipelineRunError,
+    run_local_pipeline,
+)
 
 
 def _stage_settings(stage: str, cdk_json: Path) -> StageSettings:
@@ -93,6 +98,15 @@ def _range(name: str) -> click.IntRange:
     help="Input CSV (header row, 'target' column) [default: scikit-learn's bundled diabetes data].",
 )
 @click.option("--code-commit", help="Commit to record [default: git HEAD of this checkout].")
+@click.option(
+    "--mlflow-tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    help="Log the execution as one MLflow run there [default: MLFLOW_TRACKING_URI; unset: no logging].",
+)
+@click.option(
+    "--mlflow-experiment", help="MLflow experiment [default: the pipeline's MlflowConfig, else its name]."
+)
+@click.option("--no-mlflow", is_flag=True, help="Do not log to MLflow even if MLFLOW_TRACKING_URI is set.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def run_pipeline(
     stage: str,
@@ -107,6 +121,9 @@ def run_pipeline(
     serving_fault: str | None,
     data_csv: Path | None,
     code_commit: str | None,
+    mlflow_tracking_uri: str | None,
+    mlflow_experiment: str | None,
+    no_mlflow: bool,
     as_json: bool,
 ) -> None:
     """Run preprocess -> train -> evaluate -> gate -> register here, and print the new version."""
@@ -138,6 +155,9 @@ def run_pipeline(
             code_commit=code_commit,
             # As the deployed pipeline registers: the instance types staging and production deploy on.
             inference_instance_types=(settings.staging_instance_type, settings.production_instance_type),
+            mlflow=None
+            if no_mlflow or not mlflow_tracking_uri
+            else MlflowOptions(mlflow_tracking_uri, mlflow_experiment),
         )
     except PipelineRunError as error:
         raise click.ClickException(str(error)) from None
@@ -155,5 +175,7 @@ def run_pipeline(
     click.echo(
         f"  data_version={run.data_version}  approval={run.approval_status}  took={run.duration_s:.1f}s"
     )
+    if run.mlflow_run_id:
+        click.echo(f"  mlflow run={run.mlflow_run_id}")
     if run.serving_fault:
         click.echo(f"  serving fault injected: {run.serving_fault}")

@@ -9,7 +9,6 @@ at the embedded AWS (in-process moto or ``AWS_ENDPOINT_URL``) or at a real accou
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from modelops.contract import lifecycle, names
+from modelops.contract.registration import Registration, RegistrationError, registration_request
 from modelops.contract.training import (
     DATA_FILE,
     EVALUATION_FILE,
@@ -31,6 +31,9 @@ from modelops.contract.training import (
     resolve_hyperparameters,
     sklearn_image_uri,
 )
+from modelops.local.execution_mlflow import ExecutionRun, MlflowOptions, check_reachable
+from modelops.local.execution_role import RoleSessions, step_clients
+from modelops.local.execution_start import start_execution
 from modelops.local.execution_steps import (
     STEP_FAIL,
     STEP_GATE,
@@ -42,12 +45,12 @@ from modelops.local.execution_steps import (
 from modelops.local.pipeline_errors import GateFailedError, PipelineRunError
 from modelops.local.serving_faults import SERVING_FAULTS
 from modelops.local.step_scripts import run_steps, steps_dir
-from modelops.registry import ModelRegistry, RegistryError
 
 __all__ = [
     "SERVING_FAULTS",
     "GateFailedError",
     "LocalPipelineRun",
+    "MlflowOptions",
     "PipelineRunError",
     "run_local_pipeline",
     "steps_dir",
@@ -70,6 +73,8 @@ class LocalPipelineRun:
     approval_status: str
     serving_fault: str | None
     duration_s: float
+    mlflow_run_id: str | None = None  # the execution's MLflow run, when it logged to one
+    step_role_arn: str | None = None  # the role the steps ran under (None: the caller's keys)
 
 
 @dataclass(frozen=True)
@@ -103,44 +108,80 @@ def run_local_pipeline(
     data_csv: Path | None = None,
     code_commit: str | None = None,
     inference_instance_types: Sequence[str] = (),
+    role_sessions: RoleSessions | None = None,
+    mlflow: MlflowOptions | None = None,
 ) -> LocalPipelineRun:
-    """Preprocess, train, evaluate, gate and register one version; raises GateFailedError below the bar."""
+    """Preprocess, train, evaluate, gate and register one version; raises GateFailedError below the bar.
+
+    The clients are the caller's: they check the group and start the execution. The steps run under the
+    pipeline's execution role when ``role_sessions`` yields a session of it (``execution_role``), else
+    with the caller's clients. ``mlflow`` logs the execution as one MLflow run (``execution_mlflow``).
+    """
     started = time.monotonic()
     params = _check_inputs(threshold, approval_status, hyperparameters, serving_fault, data_csv)
-    _check_targets(sagemaker_client, s3_client, group, bucket)
+    _check_group(sagemaker_client, group)
+    if mlflow is not None:
+        check_reachable(mlflow.tracking_uri)
     scripts = steps_dir()
-    target = _Target(
-        sagemaker_client, s3_client, group, bucket, _start_execution(sagemaker_client, project_name, group)
+    commit = code_commit or _git_commit(scripts)
+    wanted = {
+        **{_camel(k): v for k, v in params.items()},
+        "MetricThreshold": threshold,
+        "ModelApprovalStatus": approval_status,
+        "CodeCommit": commit,
+    }
+    execution = start_execution(sagemaker_client, project_name, group, wanted)
+    clients = step_clients(
+        sagemaker_client, s3_client, execution.role_arn, role_sessions, execution.arn.rsplit("/", 1)[-1]
     )
+    target = _Target(clients.sagemaker, clients.s3, group, bucket, execution.arn)
     steps = StepLog(target.execution_arn)
+    run: ExecutionRun | None = None
     try:
+        _check_bucket(clients.s3, bucket)
+        bar = execution.definition.bar(execution.parameters, threshold)
+        approval = str(
+            execution.definition.value("ModelApprovalStatus", execution.parameters, approval_status)
+        )
+        if mlflow is not None:
+            experiment = (
+                mlflow.experiment_name or execution.definition.mlflow_experiment or execution.pipeline
+            )
+            run = ExecutionRun.start(mlflow, experiment, execution.arn)
         with tempfile.TemporaryDirectory(prefix="modelops-run-") as tmp:
             root = Path(tmp)
             data_version, metrics = run_steps(root, scripts, params, serving_fault, data_csv, steps)
-            _gate(steps, metrics[lifecycle.PRIMARY_METRIC], threshold)
+            _gate(steps, metrics[lifecycle.PRIMARY_METRIC], bar)
             with steps.step(STEP_REGISTER) as metadata:
+                hyper = {**params, "random_state": RANDOM_STATE}
+                logged = run.log(hyper, metrics, root / "train" / "model") if run else {}
                 uris = _upload_artifacts(target, root)
                 arn = _register(
                     target,
                     uris,
-                    approval_status=approval_status,
-                    code_commit=code_commit or _git_commit(scripts),
+                    approval_status=approval,
+                    code_commit=str(execution.definition.value("CodeCommit", execution.parameters, commit)),
                     data_version=data_version,
-                    hyperparameters={**params, "random_state": RANDOM_STATE},
+                    hyperparameters=hyper,
                     metrics=metrics,
                     instance_types=tuple(inference_instance_types),
+                    properties=logged,
                 )
                 metadata["RegisterModel"] = {"Arn": arn}
     except Exception as error:
+        if run is not None:
+            run.fail()
         try:
-            steps.record(sagemaker_client, "Failed", str(error))
+            steps.record(clients.sagemaker, "Failed", str(error))
         except StepRecordingError as unrecorded:
             error.add_note(str(unrecorded))  # the run's own failure is the one to report
         raise
     try:
-        steps.record(sagemaker_client, "Succeeded")
+        steps.record(clients.sagemaker, "Succeeded")
     except StepRecordingError as error:
         raise PipelineRunError(f"registered {arn}, but {error}") from None
+    if run is not None:
+        run.link(arn)
     return LocalPipelineRun(
         model_package_arn=arn,
         version=int(arn.rsplit("/", 1)[-1]),
@@ -151,10 +192,17 @@ def run_local_pipeline(
         evaluation_uri=uris["evaluation"],
         sample_payload_uri=uris["samples"],
         pipeline_execution_arn=target.execution_arn,
-        approval_status=approval_status,
+        approval_status=approval,
         serving_fault=serving_fault,
         duration_s=time.monotonic() - started,
+        mlflow_run_id=run.run_id if run else None,
+        step_role_arn=clients.role_arn,
     )
+
+
+def _camel(name: str) -> str:
+    # The definition's parameter names (pipelines.training_steps): n_estimators -> NEstimators.
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _gate(steps: StepLog, rmse: float, threshold: float) -> None:
@@ -193,7 +241,7 @@ def _check_inputs(
         raise PipelineRunError(str(error)) from None
 
 
-def _check_targets(sagemaker_client: Any, s3_client: Any, group: str, bucket: str) -> None:
+def _check_group(sagemaker_client: Any, group: str) -> None:
     try:
         sagemaker_client.describe_model_package_group(ModelPackageGroupName=group)
     except ClientError as error:
@@ -201,6 +249,9 @@ def _check_targets(sagemaker_client: Any, s3_client: Any, group: str, bucket: st
             f"model package group {group!r} is not there ({error.response['Error'].get('Message', error)}); "
             "deploy the registry stack or pass --group"
         ) from None
+
+
+def _check_bucket(s3_client: Any, bucket: str) -> None:
     try:
         s3_client.head_bucket(Bucket=bucket)
     except ClientError as error:
@@ -208,37 +259,6 @@ def _check_targets(sagemaker_client: Any, s3_client: Any, group: str, bucket: st
         raise PipelineRunError(
             f"artifact bucket {bucket!r} is not reachable ({code}); pass --bucket"
         ) from None
-
-
-def _start_execution(sagemaker_client: Any, project_name: str, group: str) -> str:
-    """Record the run as an execution of a pipeline, so the version names an execution ARN that exists.
-
-    The deployed ``<project>-training`` pipeline when there is one (the embedded AWS provisions it from
-    the synthesized template); otherwise a ``<project>-training-local`` pipeline created for the purpose.
-    """
-    local = names.local_pipeline_name(project_name)
-    for name in (names.pipeline_name(project_name), local):
-        try:
-            sagemaker_client.describe_pipeline(PipelineName=name)
-        except ClientError:
-            continue
-        return str(sagemaker_client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"])
-    account = sagemaker_client.describe_model_package_group(ModelPackageGroupName=group)[
-        "ModelPackageGroupArn"
-    ].split(":")[4]
-    definition = {
-        "Version": "2020-12-01",
-        "Metadata": {"runner": "modelops local run-pipeline", "steps": ["preprocess", "train", "evaluate"]},
-        "Parameters": [],
-        "Steps": [],
-    }
-    sagemaker_client.create_pipeline(
-        PipelineName=local,
-        PipelineDefinition=json.dumps(definition),
-        PipelineDescription="Local runs of pipelines/steps (modelops local run-pipeline)",
-        RoleArn=f"arn:aws:iam::{account}:role/{local}",
-    )
-    return str(sagemaker_client.start_pipeline_execution(PipelineName=local)["PipelineExecutionArn"])
 
 
 def _upload_artifacts(target: _Target, root: Path) -> dict[str, str]:
@@ -271,28 +291,39 @@ def _register(
     hyperparameters: Mapping[str, int],
     metrics: Mapping[str, float],
     instance_types: tuple[str, ...],
+    properties: Mapping[str, str],
 ) -> str:
-    """Register the version through the registry client, as the pipeline's Register step does."""
+    """Register the version as the pipeline's Register step does: one CreateModelPackage, with the request
+    every registration path sends (``modelops.contract.registration``), and no read around it (the
+    execution role may register, not browse the registry)."""
     region = target.sagemaker.meta.region_name
+    registration = Registration(
+        group_name=target.group,
+        image=sklearn_image_uri(region),
+        model_data_url=uris["model"],
+        environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
+        approval_status=approval_status,
+        instance_types=instance_types,
+        code_commit=code_commit,
+        data_version=data_version,
+        pipeline_execution=target.execution_arn,
+        training_job=job_name(target.execution_arn, "train"),
+        sample_payload_uri=uris["samples"],
+        evaluation_uri=uris["evaluation"],
+        hyperparameters=dict(hyperparameters),
+        metrics=dict(metrics),
+        properties=dict(properties),
+    )
     try:
-        version = ModelRegistry(target.sagemaker, target.group).register_version(
-            image=sklearn_image_uri(region),
-            model_data_url=uris["model"],
-            environment={**SERVING_ENVIRONMENT, "SAGEMAKER_REGION": region},
-            approval_status=approval_status,
-            instance_types=instance_types,
-            code_commit=code_commit,
-            data_version=data_version,
-            pipeline_execution=target.execution_arn,
-            training_job=job_name(target.execution_arn, "train"),
-            sample_payload_uri=uris["samples"],
-            evaluation_uri=uris["evaluation"],
-            hyperparameters=hyperparameters,
-            metrics=metrics,
-        )
-    except RegistryError as error:
+        request = registration_request(registration)
+        return str(target.sagemaker.create_model_package(**request)["ModelPackageArn"])
+    except RegistrationError as error:
         raise PipelineRunError(f"registration refused: {error}") from None
-    return version.arn
+    except ClientError as error:
+        detail = error.response["Error"]
+        raise PipelineRunError(
+            f"registration refused: {detail.get('Code')}: {detail.get('Message')}"
+        ) from None
 
 
 def _git_commit(scripts: Path) -> str:

@@ -429,6 +429,27 @@ MUST_BE_ALLOWED = [
         id="approver-requests-a-rollback",
     ),
     pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "StartPipelineExecution",
+            lambda w: {
+                "PipelineName": str(w.output("-pipeline", "PipelineName")),
+                "PipelineParameters": [{"Name": "NEstimators", "Value": "50"}],
+            },
+        ),
+        id="ds-starts-the-training-pipeline",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "DescribePipeline",
+            lambda w: {"PipelineName": str(w.output("-pipeline", "PipelineName"))},
+        ),
+        id="ds-reads-the-training-pipeline",
+    ),
+    pytest.param(
         Call("approver", "sagemaker", "ListModelPackages", lambda w: {"ModelPackageGroupName": w.group}),
         id="approver-lists-versions",
     ),

@@ -424,6 +424,10 @@ def _foreign_alarm(w: World) -> str:
     return alarm(w).rsplit(":", 1)[0] + ":someone-elses-alarm"
 
 
+def _pipeline(world: World) -> str:
+    return str(world.output("-pipeline", "PipelineName"))
+
+
 MUST_NOT_EXTRA = [
     # --- the data scientist
     pytest.param(
@@ -774,6 +778,41 @@ MUST_NOT_EXTRA = [
     pytest.param(
         Call("pipeline", "s3", "DeleteObject", lambda w: {**artifact(MODEL_TAR)(w), "VersionId": "v1"}),
         id="pipeline-deletes-a-registered-artifact-version",
+    ),
+    # --- the data scientist and the training pipeline: starting it is theirs, its definition and role are not
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "UpdatePipeline",
+            lambda w: {
+                "PipelineName": _pipeline(w),
+                "PipelineDefinition": '{"Version": "2020-12-01", "Steps": []}',
+            },
+        ),
+        id="ds-rewrites-the-training-pipeline-without-its-gate",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "CreatePipeline",
+            lambda w: {
+                "PipelineName": f"{_pipeline(w)}-ungated",
+                "PipelineDefinition": '{"Version": "2020-12-01", "Steps": []}',
+                "RoleArn": str(w.output("-pipeline", "PipelineExecutionRoleArn")),
+            },
+        ),
+        id="ds-creates-a-pipeline-that-runs-as-the-pipeline-role",
+    ),
+    pytest.param(
+        Call(
+            "data-scientist",
+            "sagemaker",
+            "StartPipelineExecution",
+            lambda w: {"PipelineName": f"{_pipeline(w)}-local"},
+        ),
+        id="ds-starts-a-pipeline-other-than-the-training-pipeline",
     ),
     # --- serving roles, readers, alarms
     pytest.param(

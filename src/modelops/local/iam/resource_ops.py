@@ -208,6 +208,9 @@ RESOURCES: dict[tuple[str, str], Callable[[Call], None]] = {
     ),
     ("sagemaker", "DescribePipelineExecution"): _pipeline_execution("sagemaker:DescribePipelineExecution"),
     ("sagemaker", "ListPipelineExecutionSteps"): _pipeline_execution("sagemaker:ListPipelineExecutionSteps"),
+    ("sagemaker", "ListPipelineParametersForExecution"): _pipeline_execution(
+        "sagemaker:ListPipelineParametersForExecution"
+    ),
     ("sagemaker", "DescribePipelineDefinitionForExecution"): _pipeline_execution(
         "sagemaker:DescribePipelineDefinitionForExecution"
     ),
