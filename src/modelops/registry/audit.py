@@ -314,8 +314,8 @@ def _served(records: list[Record], name: str, limit: datetime) -> Served:
     calls = [r for r in records if r.detail_type == API_CALL and _endpoint_call_of(r, name)]
     missed = {
         call.event_id
-        for call, following in zip(calls, [*calls[1:], None], strict=True)
-        if not _outcome_recorded(call, following, changes)
+        for index, call in enumerate(calls)
+        if not _outcome_recorded(call, calls[index + 1] if index + 1 < len(calls) else None, changes)
     }
     served: str | None = None
     since: datetime | None = None
