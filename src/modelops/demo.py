@@ -3,12 +3,11 @@
 Everything here is real: the training steps train on the bundled data, the registry calls are the ones the CLI
 makes, SageMaker's events are dispatched through the EventBridge patterns of the synthesized templates to the
 handler code the Lambdas run, and the endpoints answer with the serving code of the version they serve. The
-embedded AWS lives in this process only, so an interrupted demo leaves nothing running and a second run starts
-from the same empty state and ends in the same place.
+embedded AWS lives in this process and the MLflow server stops with it (Ctrl-C included): nothing is left
+running, and a second run starts from the same empty state and ends in the same place.
 
 Version 1 comes the founding workflow's way: the data scientist logs three MLflow runs to a real MLflow
-tracking server (started beside the embedded AWS, as ``modelops local up`` starts it, and stopped with it),
-and registers the best with ``modelops register --experiment ... --best rmse``; ``models:/<group>/1`` then
+tracking server (started as ``modelops local up`` starts it) and registers the best with ``modelops register --experiment ... --best rmse``; ``models:/<group>/1`` then
 names one version in MLflow, in ``modelops show`` and in SageMaker, and ``@production`` follows what
 production serves. Versions 2 and 3 come the pipeline's way.
 
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import signal
 import sys
 import time
@@ -35,6 +33,7 @@ from typing import Any
 
 import click
 
+from modelops import demo_output
 from modelops.contract import lifecycle
 from modelops.interrupts import Interrupted, Received, interrupts_raised
 
@@ -205,7 +204,9 @@ class Demo:
             arn = self.sm.describe_endpoint(EndpointName=endpoint)["EndpointArn"]
             tags = {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
             served[endpoint] = tags.get(lifecycle.TAG_SERVED_PACKAGE, "").rsplit("/", 1)[-1]
-        timeline = [(_describe_event(d.event), d.function, d.ok) for d in self.aws.dispatcher.deliveries]
+        timeline = [
+            (demo_output.describe_event(d.event), d.function, d.ok) for d in self.aws.dispatcher.deliveries
+        ]
         return {"versions": versions, "served": served, "timeline": timeline}
 
     @property
@@ -299,40 +300,16 @@ class Demo:
                 f"serving {served or 'nothing'}"
             )
 
-    # -- notifications and timeline -------------------------------------------------------------------------
+    # -- notifications and timeline (modelops.demo_output) ------------------------------------------------
 
     def _subscribe_inbox(self, topic_arn: str) -> str:
-        """An SQS queue subscribed to the lifecycle topic stands in for the approvers' e-mail."""
-        queue_url: str = self.sqs.create_queue(QueueName="demo-approver-inbox")["QueueUrl"]
-        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns = self.aws.client("sns")
-        sns.subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-        )
-        return queue_url
+        return demo_output.subscribe_inbox(self.aws, self.sqs, topic_arn)
 
     def show_notifications(self) -> None:
-        received = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = received.get("Messages", [])
-        for message in messages:
-            self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
-        if not messages:
-            raise DemoError("no notification reached the lifecycle topic's subscribers")
-        self.say("notification sent to the lifecycle topic:")
-        self.say("  " + _first_line(messages[-1]["Body"]))
+        demo_output.show_notifications(self)
 
     def show_timeline(self) -> None:
-        self.say("\nEvent timeline (SageMaker events -> EventBridge rules -> deployer Lambdas):")
-        handlers = {f.name: f.handler.split(".")[-2] for f in self.aws.dispatcher.functions.values()}
-        lambdas = [
-            d for d in self.aws.dispatcher.deliveries if d.function in handlers
-        ]  # the audit log's aside
-        for number, delivery in enumerate(lambdas, 1):
-            outcome = "" if delivery.ok else f"  FAILED: {delivery.error}"
-            handler = handlers.get(delivery.function, delivery.function)
-            self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")
+        demo_output.show_timeline(self)
 
 
 # Endpoints take this long to create or update, as on AWS (where it is minutes): the handler of a CREATING
@@ -344,47 +321,6 @@ def _threshold() -> float:
     from modelops.contract.settings import StageSettings
 
     return StageSettings().metric_threshold
-
-
-def _first_line(body: str) -> str:
-    with contextlib.suppress(ValueError):
-        payload = json.loads(body)
-        if isinstance(payload, dict):
-            return str(payload.get("subject") or payload.get("Subject") or payload.get("summary") or body)[
-                :160
-            ]
-    return body.splitlines()[0][:160] if body else ""
-
-
-def _describe_event(event: dict[str, Any]) -> str:
-    detail = event.get("detail", {})
-    if event.get("detail-type") == "SageMaker Endpoint State Change":
-        return f"endpoint {detail.get('EndpointName')} {detail.get('EndpointStatus')}"
-    version = detail.get("ModelPackageVersion", "?")
-    life = detail.get("ModelLifeCycle") or {}
-    stage = f" {life.get('Stage')}/{life.get('StageStatus')}" if life else ""
-    return f"package v{version} {detail.get('ModelApprovalStatus')}{stage}"
-
-
-@contextlib.contextmanager
-def _lambda_logs_to(path: Path) -> Iterator[None]:
-    """Send the deployer's structured logs to a file, as Lambda sends them to CloudWatch Logs, so the
-    demo's own output stays readable."""
-    import logging
-
-    from modelops.deploy.handlers import _common
-
-    handlers = logging.getLogger(_common.logger.service).handlers
-    with path.open("w") as log:
-        previous = [
-            handler.setStream(log) for handler in handlers if isinstance(handler, logging.StreamHandler)
-        ]
-        try:
-            yield
-        finally:
-            for handler, stream in zip(handlers, previous, strict=False):
-                if isinstance(handler, logging.StreamHandler) and stream is not None:
-                    handler.setStream(stream)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -402,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not list(args.cdk_out.glob("*.template.json")):
         print(f"modelops demo: no templates in {args.cdk_out}/; run `make synth` first", file=sys.stderr)
         return 2
-    taken = _port_taken(args.mlflow_port)
+    taken = demo_output.port_taken(args.mlflow_port)
     if taken:  # before the embedded AWS's start: say it now, not ten seconds later
         print(
             f"modelops demo: cannot start MLflow on 127.0.0.1:{args.mlflow_port}: {taken} (`modelops local "
@@ -425,13 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with (
                 embedded_aws(args.cdk_out, endpoint_delay_seconds=DEMO_ENDPOINT_DELAY_SECONDS) as aws,
-                _lambda_logs_to(args.logs),
+                demo_output.lambda_logs_to(args.logs),
                 tracking_server(aws, args.mlflow_port) as mlflow,  # stopped before the embedded AWS
             ):
                 print(f"  deployer Lambda logs go to {args.logs}", flush=True)
                 print(
                     f"  MLflow tracking server (UI) on {mlflow.tracking_uri}: {process_count(mlflow.pid)} "
-                    "processes, its state removed when the demo ends",
+                    f"processes (process group {mlflow.pid}), stopped and its state removed when the demo ends",
                     flush=True,
                 )
                 print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
@@ -457,18 +393,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 130
-
-
-def _port_taken(port: int) -> str | None:
-    """Why 127.0.0.1:``port`` cannot be listened on (the system's reason), or None if it can."""
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as error:
-            return error.strerror or str(error)
-    return None
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"modelops demo-shadow: no templates in {args.cdk_out}/; run `make demo-shadow`", file=sys.stderr
         )
         return 2
-    from modelops.demo import _lambda_logs_to
+    from modelops.demo_output import lambda_logs_to
     from modelops.local.embedded import NotSettled, embedded_aws
     from modelops.local.pipeline_runner import PipelineRunError
     from modelops.registry import RegistryError
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with (
             embedded_aws(args.cdk_out, endpoint_delay_seconds=DEMO_ENDPOINT_DELAY_SECONDS) as aws,
-            _lambda_logs_to(logs),
+            lambda_logs_to(logs),
         ):
             print(f"embedded AWS ready in {time.monotonic() - started:.1f} s; Lambda logs go to {logs}")
             demo = ShadowDemo(aws)
