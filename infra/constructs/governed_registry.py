@@ -349,6 +349,19 @@ class GovernedRegistry(Construct):
                 ),
             ],
         )
+        self.acknowledge_version_wildcard(policy)
+        self._acknowledge_read_wildcards(policy)
+        return policy
+
+    def data_scientist_mlflow_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
+        """The data scientist's MLflow artifacts, a policy of its own beside ``data_scientist_policy`` (IAM's
+        6,144 characters per managed policy leave no room for it there); exported as
+        ``DataScientistMlflowPolicyArn``, attached wherever the data-scientist policy is."""
+        policy = iam.ManagedPolicy(
+            scope,
+            construct_id,
+            description=f"MLflow artifacts of {self.model_package_group_name}'s data scientists: their prefixes only",
+        )
         # The MLflow path (DESIGN.md, "MLflow"): the data scientist's own client writes a run's artifacts under
         # mlflow/ and the store writes the serving archive under pipelines/mlflow/ (written once: the bucket
         # policy's DenyReplacingModelArtifacts), then reads them back to register and load. ListBucket is
@@ -386,8 +399,6 @@ class GovernedRegistry(Construct):
                     ),
                 )
             )
-        self.acknowledge_version_wildcard(policy)
-        self._acknowledge_read_wildcards(policy)
         return policy
 
     def approver_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:

@@ -43,6 +43,9 @@ class RegistryStack(cdk.Stack):
             retention_days=settings.audit_log_retention_days,
         )
         self.data_scientist_policy = self.registry.data_scientist_policy(self, "DataScientistPolicy")
+        self.data_scientist_mlflow_policy = self.registry.data_scientist_mlflow_policy(
+            self, "DataScientistMlflowPolicy"
+        )
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
         # People read the audit log (``modelops history``); none of them writes to it or deletes from it. A
         # policy of its own, attached to every person's role beside theirs: IAM's 6,144 characters per managed
@@ -65,6 +68,7 @@ class RegistryStack(cdk.Stack):
             "AuditLogGroupName": self.audit_trail.log_group_name,
             "AuditDeadLetterQueueUrl": self.audit_trail.dead_letter_queue.queue_url,
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
+            "DataScientistMlflowPolicyArn": self.data_scientist_mlflow_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
             "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
         }

@@ -6,7 +6,8 @@ A role's identity policies are its inline ``Policies``, every ``AWS::IAM::Policy
 ``ManagedPolicyArns``. A managed policy attached to no role in the assembly is a human role's (the platform
 team attaches it to an SSO permission set or a group): it becomes a principal of its own, named after the
 stack output that exports it (``DataScientistPolicyArn`` -> ``data-scientist``), else its logical ID. A
-policy exported as ``People...PolicyArn`` (``PeopleAuditLogPolicyArn``) is every human role's as well.
+policy exported as ``People...PolicyArn`` (``PeopleAuditLogPolicyArn``) is every human role's as well, and one
+exported as ``<Human><More>PolicyArn`` (``DataScientistMlflowPolicyArn``) that human role's.
 """
 
 from __future__ import annotations
@@ -170,7 +171,15 @@ def _humans(stack: StackResolver, identities: dict[str, Identity], attached: set
         identities[name] = Identity(name, principal, (policy,), stack.name, logical_id)
         humans.append(name)
     # A policy exported as People...PolicyArn is attached to every human role of the stack as well (IAM's
-    # 6,144 characters per managed policy leave no room for it in theirs).
+    # 6,144 characters per managed policy leave no room for it in theirs), and one exported as
+    # <Human><More>PolicyArn (DataScientistMlflowPolicyArn) to that human's role, for the same reason.
+    for extra in [n for n in humans if any(n.startswith(f"{h}-") for h in humans if h != n)]:
+        owner = max((h for h in humans if extra.startswith(f"{h}-")), key=len)
+        identity = identities.pop(extra)
+        humans.remove(extra)
+        identities[owner] = replace(
+            identities[owner], policies=(*identities[owner].policies, *identity.policies)
+        )
     for name in humans:
         identity = identities[name]
         identities[name] = replace(identity, policies=(*identity.policies, *shared))
