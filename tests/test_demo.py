@@ -51,9 +51,10 @@ def _run_once(cdk_out: Path) -> tuple[dict[str, Any], str]:
 
 
 def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repeats_on_rerun(
-    cdk_out: Path,
+    cdk_out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first, output = _run_once(cdk_out)
+    printed_by_the_cli = capsys.readouterr().out  # `modelops ...` prints to stdout, the demo's lines to `out`
     assert first["versions"] == {
         1: (lifecycle.APPROVED, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED),
         2: (lifecycle.APPROVED, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_ROLLED_BACK),
@@ -70,10 +71,11 @@ def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repe
     assert len(table) == 3 and len({row[1:3] for row in table}) == 3  # three hyperparameter sets
     [best] = [row for row in table if row[4]]
     assert float(best[3]) == min(float(row[3]) for row in table)
-    assert f"registered run {best[0]} (rmse " in output and "as version 1 of diabetes-progression" in output
+    assert f"registered run {best[0]} (rmse " in printed_by_the_cli
+    assert "as version 1 of diabetes-progression" in printed_by_the_cli
     assert "--best rmse --group diabetes-progression    # as data-scientist" in output
     assert f"models:/diabetes-progression/1 in MLflow: run {best[0]}" in output
-    assert re.search(rf"^mlflow.run_id +{best[0]}$", output, re.MULTILINE)  # `modelops show` says the same
+    assert re.search(rf"^mlflow.run_id +{best[0]}$", printed_by_the_cli, re.MULTILINE)  # `modelops show`
     assert "passed (3 samples" in output  # staging verified it on the run's three-row input example
     # @production follows production: 1 after its promotion, 2 after the next, 1 again after the rollback.
     aliases = re.findall(r"^models:/diabetes-progression@production -> version (\d+)", output, re.MULTILINE)
