@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ import pytest
 
 from modelops.contract import lifecycle
 from modelops.demo import Demo, main
+from modelops.demo_mlflow import tracking_server
 from modelops.interrupts import Interrupted, Received
 from modelops.local.embedded import embedded_aws
 
@@ -32,18 +35,26 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return outdir
 
 
+def _free_port() -> int:
+    # Never MLflow's 5000: a person's `modelops local up` (or another test) may hold it.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _run_once(cdk_out: Path) -> tuple[dict[str, Any], str]:
     out = io.StringIO()
-    with embedded_aws(cdk_out) as aws:
-        demo = Demo(aws, out=out)
+    with embedded_aws(cdk_out) as aws, tracking_server(aws, _free_port()) as mlflow:
+        demo = Demo(aws, out=out, tracking_uri=mlflow.tracking_uri)
         demo.run()
         return demo.final_state(), out.getvalue()
 
 
 def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repeats_on_rerun(
-    cdk_out: Path,
+    cdk_out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first, output = _run_once(cdk_out)
+    printed_by_the_cli = capsys.readouterr().out  # `modelops ...` prints to stdout, the demo's lines to `out`
     assert first["versions"] == {
         1: (lifecycle.APPROVED, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED),
         2: (lifecycle.APPROVED, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_ROLLED_BACK),
@@ -55,6 +66,22 @@ def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repe
         assert f"[{step}/7]" in output
     assert "$ modelops diff 1 2" in output and "hyperparameter".upper() in output.upper()
     assert "notification sent to the lifecycle topic" in output
+    # Step 1: three MLflow runs, the lowest RMSE registered by the CLI as the data scientist, version 1.
+    table = re.findall(r"^  ([0-9a-f]{32}) +(\d+) +(\d+) +([\d.]+)(  <- lowest)?$", output, re.MULTILINE)
+    assert len(table) == 3 and len({row[1:3] for row in table}) == 3  # three hyperparameter sets
+    [best] = [row for row in table if row[4]]
+    assert float(best[3]) == min(float(row[3]) for row in table)
+    assert f"registered run {best[0]} (rmse " in printed_by_the_cli
+    assert "as version 1 of diabetes-progression" in printed_by_the_cli
+    assert "--best rmse --group diabetes-progression    # as data-scientist" in output
+    assert f"models:/diabetes-progression/1 in MLflow: run {best[0]}" in output
+    assert re.search(rf"^mlflow.run_id +{best[0]}$", printed_by_the_cli, re.MULTILINE)  # `modelops show`
+    assert "passed (3 samples" in output  # staging verified it on the run's three-row input example
+    # @production follows production: 1 after its promotion, 2 after the next, 1 again after the rollback.
+    aliases = re.findall(r"^models:/diabetes-progression@production -> version (\d+)", output, re.MULTILINE)
+    assert aliases == ["1", "2", "1"]
+    assert output.count("mlflow.pyfunc.load_model('models:/diabetes-progression@production')") == 2
+    assert "The MLflow UI is on http://127.0.0.1:" in output
 
     second, _ = _run_once(cdk_out)
     assert second == first
@@ -67,19 +94,52 @@ def test_demo_without_templates_says_what_to_run(tmp_path: Path, capsys: pytest.
     )
 
 
+def test_a_taken_mlflow_port_fails_in_one_line_before_anything_starts(
+    cdk_out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        begun = time.monotonic()
+        assert main(["--cdk-out", str(cdk_out), "--mlflow-port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        f"modelops demo: cannot start MLflow on 127.0.0.1:{port}: Address already in use"
+    )
+    assert captured.err.count("\n") == 1 and "--mlflow-port" in captured.err
+    assert "Starting the embedded AWS" not in captured.out and time.monotonic() - begun < 5
+
+
 def test_interrupting_the_demo_leaves_nothing_running(cdk_out: Path, tmp_path: Path) -> None:
     # Ctrl-C in a terminal sends SIGINT to the whole foreground process group: do the same.
+    port = _free_port()
     demo = subprocess.Popen(
-        [sys.executable, "-m", "modelops.demo", "--cdk-out", str(cdk_out), "--logs", str(tmp_path / "log")],
+        [
+            *(
+                sys.executable,
+                "-m",
+                "modelops.demo",
+                "--cdk-out",
+                str(cdk_out),
+                "--logs",
+                str(tmp_path / "log"),
+            ),
+            *("--mlflow-port", str(port)),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
     assert demo.stdout is not None
+    mlflow_group = None
     for line in demo.stdout:
-        if line.startswith("[1/7]"):  # training: a step script runs as a child process now
+        found = re.search(r"MLflow tracking server \(UI\) on .*\(process group (\d+)\)", line)
+        mlflow_group = int(found[1]) if found else mlflow_group
+        if line.startswith("[1/7]"):  # logging MLflow runs to the tracking server, in its own group
             break
+    assert mlflow_group is not None
     time.sleep(1.0)
     os.killpg(demo.pid, signal.SIGINT)
     _, err = demo.communicate(timeout=60)
@@ -87,6 +147,12 @@ def test_interrupting_the_demo_leaves_nothing_running(cdk_out: Path, tmp_path: P
     assert "interrupted" in err
     with pytest.raises(ProcessLookupError):
         os.killpg(demo.pid, 0)  # no process of the demo's group is left
+    with pytest.raises(ProcessLookupError):
+        os.killpg(
+            mlflow_group, 0
+        )  # nor of the tracking server's (Ctrl-C never reached it: the demo stopped it)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # its port is free again
 
 
 def test_an_interrupt_that_was_swallowed_still_stops_the_demo_at_the_next_step(cdk_out: Path) -> None:

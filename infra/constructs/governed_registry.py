@@ -361,6 +361,55 @@ class GovernedRegistry(Construct):
         self._acknowledge_read_wildcards(policy)
         return policy
 
+    def data_scientist_artifacts_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
+        """The data scientist's MLflow artifacts, a policy of its own beside ``data_scientist_policy`` (IAM's
+        6,144 characters per managed policy leave no room for it there); exported as
+        ``DataScientistArtifactsPolicyArn``, attached wherever the data-scientist policy is (the managed MLflow's
+        ``DataScientistMlflowPolicy`` is another: it exists only where the stage runs that server)."""
+        policy = iam.ManagedPolicy(
+            scope,
+            construct_id,
+            description=f"MLflow artifacts of {self.model_package_group_name}'s data scientists: their prefixes only",
+        )
+        # The MLflow path (DESIGN.md, "MLflow"): the data scientist's own client writes a run's artifacts under
+        # mlflow/ and the store writes the serving archive under pipelines/mlflow/ (written once: the bucket
+        # policy's DenyReplacingModelArtifacts), then reads them back to register and load. ListBucket is
+        # scoped with s3:prefix, the condition key the S3 User Guide documents for it ("Bucket policy
+        # examples using condition keys"); the key is the bucket's SSE-KMS key.
+        policy.add_statements(
+            iam.PolicyStatement(
+                sid="WriteMlflowArtifacts",
+                actions=["s3:PutObject", "s3:GetObject"],
+                resources=[
+                    self.artifact_bucket.arn_for_objects("mlflow/*"),
+                    self.artifact_bucket.arn_for_objects("pipelines/mlflow/*"),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ListMlflowArtifacts",
+                actions=["s3:ListBucket"],
+                resources=[self.artifact_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["mlflow/*", "pipelines/mlflow/*"]}},
+            ),
+            iam.PolicyStatement(
+                sid="UseArtifactKey",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[self.key.key_arn],
+            ),
+        )
+        bucket = cdk.Stack.of(self).get_logical_id(self.artifact_bucket.node.default_child)  # type: ignore[arg-type]
+        for prefix in ("mlflow", "pipelines/mlflow"):
+            cdk.Validations.of(policy).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/*]",
+                    reason=(
+                        "MLflow names a run's artifacts by run and model ids made at logging time; the wildcard "
+                        f"covers only the {prefix}/ prefix of the artifact bucket, where MLflow and the store write."
+                    ),
+                )
+            )
+        return policy
+
     def approver_policy(self, scope: Construct, construct_id: str) -> iam.ManagedPolicy:
         """Approve or reject versions, promote one that passed staging, ask for a rollback to one production
         served; never the system's evidence, never what production serves (``governance.humans``)."""

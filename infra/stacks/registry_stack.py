@@ -47,6 +47,9 @@ class RegistryStack(cdk.Stack):
         self.data_scientist_policy = self.registry.data_scientist_policy(
             self, "DataScientistPolicy", pipeline_names=[names.pipeline_name(settings.project_name)]
         )
+        self.data_scientist_artifacts_policy = self.registry.data_scientist_artifacts_policy(
+            self, "DataScientistArtifactsPolicy"
+        )
         self.approver_policy = self.registry.approver_policy(self, "ApproverPolicy")
         # People read the audit log (``modelops history``); none of them writes to it or deletes from it. A
         # policy of its own, attached to every person's role beside theirs: IAM's 6,144 characters per managed
@@ -82,6 +85,7 @@ class RegistryStack(cdk.Stack):
             "AuditLogGroupName": self.audit_trail.log_group_name,
             "AuditDeadLetterQueueUrl": self.audit_trail.dead_letter_queue.queue_url,
             "DataScientistPolicyArn": self.data_scientist_policy.managed_policy_arn,
+            "DataScientistArtifactsPolicyArn": self.data_scientist_artifacts_policy.managed_policy_arn,
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
             "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
             "ApproverShadowReadPolicyArn": self.approver_shadow_policy.managed_policy_arn,

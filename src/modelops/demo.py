@@ -3,22 +3,26 @@
 Everything here is real: the training steps train on the bundled data, the registry calls are the ones the CLI
 makes, SageMaker's events are dispatched through the EventBridge patterns of the synthesized templates to the
 handler code the Lambdas run, and the endpoints answer with the serving code of the version they serve. The
-embedded AWS lives in this process only, so an interrupted demo leaves nothing running and a second run starts
-from the same empty state and ends in the same place.
+embedded AWS lives in this process and the MLflow server stops with it (Ctrl-C included): nothing is left
+running, and a second run starts from the same empty state and ends in the same place.
 
-IAM is enforced: the approver approves (as Studio does) and promotes or rolls back with the CLI, the data
-scientist compares versions, the handlers run under their functions' roles, and one step shows a refusal: the
-data scientist trying to put a version in Production. The data scientist starts each training run; its
-steps run under the pipeline's execution role (see ``train``).
+Version 1 comes the founding workflow's way: the data scientist logs three MLflow runs to a real MLflow
+tracking server (started as ``modelops local up`` starts it) and registers the best with ``modelops register
+--experiment ... --best rmse``; ``models:/<group>/1`` then names one version in MLflow, in ``modelops show`` and
+in SageMaker, and ``@production`` follows what production serves. Versions 2 and 3 come the pipeline's way.
 
-    python -m modelops.demo [--cdk-out cdk.out]
+IAM is enforced: the data scientist logs and registers with their own keys and starts each training run (its
+steps run under the pipeline's execution role, see ``train``), the approver approves (as Studio does) and
+promotes or rolls back with the CLI, the handlers run under their functions' roles, and one step shows a
+refusal: the data scientist trying to put a version in Production.
+
+    python -m modelops.demo [--cdk-out cdk.out] [--mlflow-port 5000]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import signal
 import sys
 import time
@@ -29,12 +33,14 @@ from typing import Any
 
 import click
 
+from modelops import demo_output
 from modelops.contract import lifecycle
 from modelops.interrupts import Interrupted, Received, interrupts_raised
 
 STEPS = 7
 DATA_SCIENTIST, APPROVER = "data-scientist", "approver"  # the human roles' names in the templates
-# Different hyperparameters for version 2, so `modelops diff 1 2` has something to show.
+# The pipeline-trained versions' hyperparameters (version 1 is the best of the MLflow runs, demo_mlflow.RUNS);
+# different for version 2, so `modelops diff 1 2` has something to show.
 V1_HYPERPARAMETERS = {"n_estimators": 100, "max_depth": 4}
 V2_HYPERPARAMETERS = {"n_estimators": 300, "max_depth": 8}
 # Version 3 ships serving code that answers NaN: it trains and registers fine and fails staging verification
@@ -47,10 +53,17 @@ class DemoError(RuntimeError):
 
 
 class Demo:
-    def __init__(self, aws: Any, out: Any = sys.stdout, received: Received | None = None) -> None:
+    def __init__(
+        self,
+        aws: Any,
+        out: Any = sys.stdout,
+        received: Received | None = None,
+        tracking_uri: str | None = None,
+    ) -> None:
         from modelops.registry import ModelRegistry
 
         self.aws = aws
+        self.tracking_uri = tracking_uri  # the MLflow tracking server's (None: no MLflow step)
         self.out = out
         self.received = received or Received()
         self.sm = aws.client("sagemaker")  # the administrator's: the demo's own checks of the state
@@ -108,20 +121,28 @@ class Demo:
     # -- the lifecycle ------------------------------------------------------------------------------------
 
     def run(self) -> None:
-        with self.step(1, "Train version 1 on the bundled diabetes data and register it (pending approval)"):
-            v1 = self.train(V1_HYPERPARAMETERS)
-        with self.step(2, "Approve version 1 as Studio does: the events deploy it to staging and verify it"):
+        with self.step(
+            1, "Log three MLflow runs as the data scientist and register the best (pending approval)"
+        ):
+            v1 = self.register_best_run()
+        with self.step(
+            2,
+            "Approve version 1 as Studio does: staging deploys it and verifies it on the run's input example",
+        ):
             self.approve_as_studio(v1)
             self.expect_stage(v1, lifecycle.STAGE_STAGING, lifecycle.STATUS_PASSED)
             self.expect_served(self.staging_endpoint, v1)
-        with self.step(3, "Promote version 1: the production endpoint serves it"):
+        with self.step(3, "Promote version 1: the production endpoint serves it, and @production names it"):
             self.cli(
                 "promote", str(v1), "--reason", "passed staging; first production model", *self.group_opt
             )
             self.aws.settle()
             self.expect_stage(v1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
             self.expect_served(self.production_endpoint, v1)
-        with self.step(4, "Train version 2 with other hyperparameters, compare, approve and promote it"):
+            self.show_production_alias(v1, load=True)
+        with self.step(
+            4, "Train version 2 in the pipeline with other hyperparameters, compare, approve, promote it"
+        ):
             v2 = self.train(V2_HYPERPARAMETERS)
             self.cli("diff", str(v1), str(v2), *self.group_opt, role=DATA_SCIENTIST)
             self.refused_to_the_data_scientist(v2)
@@ -133,6 +154,7 @@ class Demo:
             self.expect_stage(v1, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_RETIRED)
             self.expect_served(self.production_endpoint, v2)
             self.say(f"production moved to version {v2} by a blue/green update; version {v1} is archived")
+            self.show_production_alias(v2, load=False)
             middle = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # asked about at the end (audit log)
         with self.step(5, "Register version 3 with broken serving code: staging verification rejects it"):
             v3 = self.train(V1_HYPERPARAMETERS, serving_fault=V3_SERVING_FAULT)
@@ -152,6 +174,7 @@ class Demo:
             self.expect_served(self.production_endpoint, v1)
             self.expect_stage(v1, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED)
             self.expect_stage(v2, lifecycle.STAGE_ARCHIVED, lifecycle.STATUS_ROLLED_BACK)
+            self.show_production_alias(v1, load=True)
         with self.step(7, "Where everything stands"):
             self.cli("versions", *self.group_opt)
             self.cli("status", "--project", self.project, *self.group_opt)
@@ -166,6 +189,10 @@ class Demo:
         if dead:
             raise DemoError(f"{len(dead)} events were dead-lettered: {dead[0].error}")
         self.say(f"\nThe whole lifecycle ran in {time.monotonic() - self.started:.1f} s on the embedded AWS.")
+        if self.tracking_uri:
+            self.say(
+                f"The MLflow UI is on {self.tracking_uri} (the runs, and the versions with their aliases)."
+            )
 
     def final_state(self) -> dict[str, Any]:
         """Each version's approval and stage, and the version each endpoint serves: what a rerun must repeat."""
@@ -177,7 +204,9 @@ class Demo:
             arn = self.sm.describe_endpoint(EndpointName=endpoint)["EndpointArn"]
             tags = {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
             served[endpoint] = tags.get(lifecycle.TAG_SERVED_PACKAGE, "").rsplit("/", 1)[-1]
-        timeline = [(_describe_event(d.event), d.function, d.ok) for d in self.aws.dispatcher.deliveries]
+        timeline = [
+            (demo_output.describe_event(d.event), d.function, d.ok) for d in self.aws.dispatcher.deliveries
+        ]
         return {"versions": versions, "served": served, "timeline": timeline}
 
     @property
@@ -208,6 +237,16 @@ class Demo:
         self.say(f"  metrics: {metrics}; data version {run.data_version[:19]}")
         self.aws.settle()
         return run.version
+
+    def register_best_run(self) -> int:
+        from modelops.demo_mlflow import register_best_run
+
+        return register_best_run(self)
+
+    def show_production_alias(self, expected: int, *, load: bool) -> None:
+        from modelops.demo_mlflow import show_production_alias
+
+        show_production_alias(self, expected, load=load)
 
     def approve_as_studio(self, version: int) -> None:
         """What the Approve button in Studio sends: UpdateModelPackage with the approval status only."""
@@ -263,40 +302,16 @@ class Demo:
                 f"serving {served or 'nothing'}"
             )
 
-    # -- notifications and timeline -------------------------------------------------------------------------
+    # -- notifications and timeline (modelops.demo_output) ------------------------------------------------
 
     def _subscribe_inbox(self, topic_arn: str) -> str:
-        """An SQS queue subscribed to the lifecycle topic stands in for the approvers' e-mail."""
-        queue_url: str = self.sqs.create_queue(QueueName="demo-approver-inbox")["QueueUrl"]
-        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns = self.aws.client("sns")
-        sns.subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-        )
-        return queue_url
+        return demo_output.subscribe_inbox(self.aws, self.sqs, topic_arn)
 
     def show_notifications(self) -> None:
-        received = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = received.get("Messages", [])
-        for message in messages:
-            self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
-        if not messages:
-            raise DemoError("no notification reached the lifecycle topic's subscribers")
-        self.say("notification sent to the lifecycle topic:")
-        self.say("  " + _first_line(messages[-1]["Body"]))
+        demo_output.show_notifications(self)
 
     def show_timeline(self) -> None:
-        self.say("\nEvent timeline (SageMaker events -> EventBridge rules -> deployer Lambdas):")
-        handlers = {f.name: f.handler.split(".")[-2] for f in self.aws.dispatcher.functions.values()}
-        lambdas = [
-            d for d in self.aws.dispatcher.deliveries if d.function in handlers
-        ]  # the audit log's aside
-        for number, delivery in enumerate(lambdas, 1):
-            outcome = "" if delivery.ok else f"  FAILED: {delivery.error}"
-            handler = handlers.get(delivery.function, delivery.function)
-            self.say(f"  {number:3d}. {_describe_event(delivery.event):48s} -> {handler}{outcome}")
+        demo_output.show_timeline(self)
 
 
 # Endpoints take this long to create or update, as on AWS (where it is minutes): the handler of a CREATING
@@ -310,63 +325,37 @@ def _threshold() -> float:
     return StageSettings().metric_threshold
 
 
-def _first_line(body: str) -> str:
-    with contextlib.suppress(ValueError):
-        payload = json.loads(body)
-        if isinstance(payload, dict):
-            return str(payload.get("subject") or payload.get("Subject") or payload.get("summary") or body)[
-                :160
-            ]
-    return body.splitlines()[0][:160] if body else ""
-
-
-def _describe_event(event: dict[str, Any]) -> str:
-    detail = event.get("detail", {})
-    if event.get("detail-type") == "SageMaker Endpoint State Change":
-        return f"endpoint {detail.get('EndpointName')} {detail.get('EndpointStatus')}"
-    version = detail.get("ModelPackageVersion", "?")
-    life = detail.get("ModelLifeCycle") or {}
-    stage = f" {life.get('Stage')}/{life.get('StageStatus')}" if life else ""
-    return f"package v{version} {detail.get('ModelApprovalStatus')}{stage}"
-
-
-@contextlib.contextmanager
-def _lambda_logs_to(path: Path) -> Iterator[None]:
-    """Send the deployer's structured logs to a file, as Lambda sends them to CloudWatch Logs, so the
-    demo's own output stays readable."""
-    import logging
-
-    from modelops.deploy.handlers import _common
-
-    handlers = logging.getLogger(_common.logger.service).handlers
-    with path.open("w") as log:
-        previous = [
-            handler.setStream(log) for handler in handlers if isinstance(handler, logging.StreamHandler)
-        ]
-        try:
-            yield
-        finally:
-            for handler, stream in zip(handlers, previous, strict=False):
-                if isinstance(handler, logging.StreamHandler) and stream is not None:
-                    handler.setStream(stream)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from modelops.local.mlflow_server import DEFAULT_PORT
+
     parser = argparse.ArgumentParser(prog="python -m modelops.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="synthesized templates")
     parser.add_argument(
         "--logs", type=Path, default=Path(".modelops/demo-lambda.log"), help="where the Lambdas' logs go"
     )
+    parser.add_argument(
+        "--mlflow-port", type=int, default=DEFAULT_PORT, help="the MLflow tracking server's port on 127.0.0.1"
+    )
     args = parser.parse_args(argv)
     if not list(args.cdk_out.glob("*.template.json")):
         print(f"modelops demo: no templates in {args.cdk_out}/; run `make synth` first", file=sys.stderr)
         return 2
+    taken = demo_output.port_taken(args.mlflow_port)
+    if taken:  # before the embedded AWS's start: say it now, not ten seconds later
+        print(
+            f"modelops demo: cannot start MLflow on 127.0.0.1:{args.mlflow_port}: {taken} (`modelops local "
+            "up`, or another MLflow server? stop it, or pass --mlflow-port)",
+            file=sys.stderr,
+        )
+        return 2
+    from modelops.demo_mlflow import process_count, tracking_server
     from modelops.local.embedded import NotSettled, OutputNotFound, embedded_aws
+    from modelops.local.mlflow_server import MlflowServerError
     from modelops.local.pipeline_runner import PipelineRunError
     from modelops.registry import RegistryError
 
     started = time.monotonic()
-    print("Starting the embedded AWS from the synthesized templates ...", flush=True)
+    print("Starting the embedded AWS from the synthesized templates, and MLflow beside it ...", flush=True)
     args.logs.parent.mkdir(parents=True, exist_ok=True)
     # Ctrl-C reaches the training step's child process too, which may fail first: `received` tells an
     # interrupt from a real error, whichever surfaces.
@@ -374,21 +363,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with (
                 embedded_aws(args.cdk_out, endpoint_delay_seconds=DEMO_ENDPOINT_DELAY_SECONDS) as aws,
-                _lambda_logs_to(args.logs),
+                demo_output.lambda_logs_to(args.logs),
+                tracking_server(aws, args.mlflow_port) as mlflow,  # stopped before the embedded AWS
             ):
                 print(f"  deployer Lambda logs go to {args.logs}", flush=True)
+                print(
+                    f"  MLflow tracking server (UI) on {mlflow.tracking_uri}: {process_count(mlflow.pid)} "
+                    f"processes (process group {mlflow.pid}), stopped and its state removed when the demo ends",
+                    flush=True,
+                )
                 print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
-                Demo(aws, received=received).run()
+                Demo(aws, received=received, tracking_uri=mlflow.tracking_uri).run()
         except KeyboardInterrupt:
             pass
-        except (DemoError, PipelineRunError, RegistryError, NotSettled, OutputNotFound) as error:
+        except (
+            DemoError,
+            PipelineRunError,
+            RegistryError,
+            NotSettled,
+            OutputNotFound,
+            MlflowServerError,
+        ) as error:
             if not received:
                 print(f"modelops demo: {error}", file=sys.stderr)
                 return 1
         else:
             if not received:
                 return 0
-    print("\nmodelops demo: interrupted; the embedded AWS lived in this process and is gone", file=sys.stderr)
+    print(
+        "\nmodelops demo: interrupted; the embedded AWS and MLflow are stopped, nothing is left running",
+        file=sys.stderr,
+    )
     return 130
 
 

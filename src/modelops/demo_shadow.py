@@ -19,6 +19,7 @@ import json
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,12 +104,18 @@ class ShadowDemo(Demo):
         sent: list[int] = []
 
         def callers() -> None:
+            from modelops.local.shadow_traffic import WORKER
+
             for index in range(count):
                 body = json.dumps({"instances": [rows[index % len(rows)]]})
                 runtime.invoke_endpoint(
                     EndpointName=self.production_endpoint, ContentType="application/json", Body=body
                 )
                 sent.append(index)
+                # In AWS the shadow variant runs on instances of its own; here it shares this process with
+                # production. Waiting for each shadow copy before the next request keeps one variant's
+                # ModelLatency free of the other's work, so the gate compares the models, not the scheduling.
+                WORKER.wait_idle(10.0)
 
         thread = threading.Thread(target=callers, name="traffic-generator")
         thread.start()
@@ -165,18 +172,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"modelops demo-shadow: no templates in {args.cdk_out}/; run `make demo-shadow`", file=sys.stderr
         )
         return 2
-    from modelops.demo import _lambda_logs_to
+    from modelops.demo_output import lambda_logs_to
     from modelops.local.embedded import NotSettled, embedded_aws
     from modelops.local.pipeline_runner import PipelineRunError
     from modelops.registry import RegistryError
 
     started = time.monotonic()
+    # The forest's serving code predicts in the shadow worker's thread, where scikit-learn warns, per tree and
+    # per request, that its configuration does not reach joblib: thousands of lines, written to stderr while
+    # the shadow's ModelLatency is being timed.
+    warnings.filterwarnings("ignore", message=r"`sklearn\.utils\.parallel\.delayed` should be used")
     logs = Path(".modelops/demo-shadow-lambda.log")
     logs.parent.mkdir(parents=True, exist_ok=True)
     try:
         with (
             embedded_aws(args.cdk_out, endpoint_delay_seconds=DEMO_ENDPOINT_DELAY_SECONDS) as aws,
-            _lambda_logs_to(logs),
+            lambda_logs_to(logs),
         ):
             print(f"embedded AWS ready in {time.monotonic() - started:.1f} s; Lambda logs go to {logs}")
             demo = ShadowDemo(aws)
