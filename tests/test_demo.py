@@ -152,7 +152,11 @@ def test_interrupting_the_demo_leaves_nothing_running(cdk_out: Path, tmp_path: P
             mlflow_group, 0
         )  # nor of the tracking server's (Ctrl-C never reached it: the demo stopped it)
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # its port is free again
+        # Free for a new server, as a server binds (SO_REUSEADDR): the closed connections' TIME_WAIT entries
+        # on the port do not count, a listener left behind does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()
 
 
 def test_an_interrupt_that_was_swallowed_still_stops_the_demo_at_the_next_step(cdk_out: Path) -> None:
