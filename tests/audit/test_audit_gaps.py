@@ -134,11 +134,16 @@ def test_status_at_a_moment_after_an_endpoint_change_the_log_missed_says_gap(
 ) -> None:
     aws = registry_only
     _serve(aws, "first", "arn:v1", create=True)
+    # CloudTrail's eventTime is whole seconds (a moment in a call's second cannot tell before from after it):
+    # the moments asked about lie in seconds of their own.
+    time.sleep(1.1)
     before = datetime.now(UTC)
+    time.sleep(1.1)
     events = aws.client("events")
     events.disable_rule(Name=ENDPOINT_RULE)  # the update below reaches the log only as its CloudTrail call
     _serve(aws, "second", "arn:v2", create=False)
     events.enable_rule(Name=ENDPOINT_RULE)
+    time.sleep(1.1)
     after_missed = datetime.now(UTC)
 
     then = _served_at(aws, before)
@@ -160,6 +165,7 @@ def test_status_at_a_moment_after_an_endpoint_change_the_log_missed_says_gap(
 def test_with_the_endpoint_rule_enabled_throughout_status_at_shows_no_gap(registry_only: EmbeddedAWS) -> None:
     aws = registry_only
     _serve(aws, "first", "arn:v1", create=True)
+    time.sleep(1.1)  # two calls of one endpoint in one CloudTrail second may show a gap (served_at says why)
     _serve(aws, "second", "arn:v2", create=False)
     now = _served_at(aws, datetime.now(UTC))
     assert (now.package_arn, now.status, now.gap_since) == ("arn:v2", "IN_SERVICE", None)

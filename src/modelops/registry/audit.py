@@ -196,11 +196,21 @@ def _missed(found: list[Transition], calls: dict[str, list[Record]], used: set[s
         for call in asked:
             if call.event_id in used or not _changes_state(call) or not number.isdigit():
                 continue
-            later = [i for i, t in enumerate(result) if t.version == int(number) and t.time >= call.time]
+            # CloudTrail's eventTime is whole seconds: the version's registration can share the call's second,
+            # but no registration follows an update of the same version, so it is never the change after one.
+            later = [
+                i
+                for i, t in enumerate(result)
+                if t.version == int(number) and t.time >= call.time and not _is_registration(t)
+            ]
             if later:
                 first = result[later[0]]
                 result[later[0]] = replace(first, approval_from=None, stage_from=None, gap=True)
     return result
+
+
+def _is_registration(transition: Transition) -> bool:
+    return transition.approval_from is None and transition.stage_from is None and not transition.gap
 
 
 def _changes_state(call: Record) -> bool:
@@ -331,8 +341,13 @@ def _served(records: list[Record], name: str, limit: datetime) -> Served:
             continue
         status = record.detail.get("EndpointStatus")
         tag = (record.detail.get("Tags") or {}).get(lifecycle.TAG_SERVED_PACKAGE)
-        if status == "IN_SERVICE" and (tag != served or gap_since is not None):
-            served, since, gap_since = tag, record.time, None  # an InService record says it all again
+        # An InService record says it all again, if it is not the end of an earlier change: CloudTrail's
+        # whole-second eventTime sorts a call before changes earlier in its second.
+        after_gap = gap_since is not None and record.time >= gap_since + timedelta(seconds=1)
+        if status == "IN_SERVICE" and gap_since is not None and not after_gap:
+            continue
+        if status == "IN_SERVICE" and (tag != served or after_gap):
+            served, since, gap_since = tag, record.time, None
     if gap_since is not None:
         return Served(name, None, None, None, gap_since)
     return Served(name, served, since, status)
@@ -349,11 +364,21 @@ def _endpoint_call_of(call: Record, name: str) -> bool:
 
 
 def _outcome_recorded(call: Record, following: Record | None, changes: list[Record]) -> bool:
-    """Whether the log holds a state change of the endpoint caused by ``call``: one after it, within the
-    window and before the endpoint's next call. CloudTrail's eventTime is whole seconds, so a change in the
-    same second as the next call is not counted for this one: a gap may be shown that was none (two calls in
-    one second), never the other way round."""
+    """Whether the log holds the state change ``call`` caused: SageMaker sets Creating on CreateEndpoint and
+    Updating on UpdateEndpoint as it accepts the call (API reference, CreateEndpoint and UpdateEndpoint), so it
+    is a CREATING or UPDATING change of the endpoint after the call, within the window and before the
+    endpoint's next call. CloudTrail's eventTime is whole seconds, so "after the call" reaches back to the start
+    of its second: the status must be the one this call causes, or the InService that ended a create earlier
+    in that second would pass for an update's outcome. A change in the same second as the next call is not
+    counted for this one: two calls in one second may show a gap that was none, never hide one."""
+    caused = _CAUSED_STATUS[str(call.detail.get("eventName"))]
     until = call.time + timedelta(seconds=OUTCOME_WINDOW_SECONDS)
     if following is not None:
         until = min(until, following.time)
-    return any(call.time <= change.time < until for change in changes)
+    return any(
+        call.time <= change.time < until and change.detail.get("EndpointStatus") == caused
+        for change in changes
+    )
+
+
+_CAUSED_STATUS = {"CreateEndpoint": "CREATING", "UpdateEndpoint": "UPDATING"}
