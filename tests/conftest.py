@@ -1,13 +1,17 @@
 """Fixtures shared by every test area: the embedded AWS (``embedded_aws``, from the library's plugin), every
 SageMaker/EventBridge response checked against botocore's service model (``pytest_shape_check``), and the
 whole CDK app synthesized once per session (``synthesized_cdk_out``, here: the library never imports
-``infra``)."""
+``infra``), and botocore's retry backoff without the wait (``retry_backoff_without_waiting``)."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import botocore.endpoint
 import pytest
 
 pytest_plugins = ["modelops.local.pytest_plugin", "modelops.local.pytest_shape_check"]
@@ -22,3 +26,18 @@ def synthesized_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cdk.out")
     build_app(outdir=str(outdir)).synth()
     return outdir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def retry_backoff_without_waiting() -> Iterator[None]:
+    """botocore's clients retry a throttled call after a backoff (standard mode: up to 20 s a wait, so a
+    handler whose three invocations each retry five times sleeps about a minute). The tests count attempts,
+    outcomes and notices, never that wall time: the backoff is still computed and the attempts still made
+    in order, only ``botocore.endpoint``'s sleep between them returns at once. Nothing else's clock moves."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.endpoint, "time", SimpleNamespace(**{**vars(time), "sleep": _no_wait}))
+        yield
+
+
+def _no_wait(seconds: float) -> None:
+    del seconds
