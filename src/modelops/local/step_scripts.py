@@ -1,4 +1,5 @@
-"""Run the pipeline's step scripts here, each in a fresh Python process with the container contract mapped.
+"""Run the pipeline's step scripts here, each in a process of its own (``step_processes``) with the container
+contract mapped.
 
 The scripts are ``pipelines/steps/*.py`` found through the installed ``pipelines`` package (or
 ``MODELOPS_PIPELINE_STEPS``); the ``/opt/ml/...`` folders and ``SM_*`` variables of the SageMaker
@@ -10,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from modelops.contract.training import DATA_FILE, EVALUATION_FILE, METRICS, RAND
 from modelops.local.execution_steps import StepLog
 from modelops.local.pipeline_errors import PipelineRunError
 from modelops.local.serving_faults import SERVING_FAULTS
+from modelops.local.step_processes import StepTimeout, run_script
 
 STEP_TIMEOUT_S = 300
 
@@ -95,15 +95,8 @@ def run_steps(
 
 def _run(step: str, script: Path, args: list[str], env: Mapping[str, str]) -> None:
     try:
-        result = subprocess.run(
-            [sys.executable, str(script), *args],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=STEP_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+        result = run_script(script, args, {**os.environ, **env}, STEP_TIMEOUT_S)
+    except StepTimeout:
         raise PipelineRunError(f"step {step} did not finish within {STEP_TIMEOUT_S} s") from None
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
