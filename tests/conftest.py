@@ -14,18 +14,18 @@ from types import SimpleNamespace
 import botocore.endpoint
 import pytest
 
+from tests.built_once import built_once
+
 pytest_plugins = ["modelops.local.pytest_plugin", "modelops.local.pytest_shape_check"]
 
 
 @pytest.fixture(scope="session")
 def synthesized_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole CDK app synthesized once per test session (offline, a few seconds)."""
+    """The whole CDK app synthesized once per test session, for every worker (offline, a few seconds)."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from infra.app import build_app
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(outdir=str(outdir)).synth()
-    return outdir
+    return built_once(tmp_path_factory, "cdk.out", lambda outdir: build_app(outdir=str(outdir)).synth())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,6 +21,7 @@ from modelops.deploy.packages import specification_digest
 from modelops.local.embedded import EmbeddedAWS, embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
 from modelops.registry import ModelRegistry
+from tests.built_once import built_once
 from tests.deploy.app import synth_to
 
 GROUP = "diabetes-progression"
@@ -44,9 +45,8 @@ def deployment_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The latency budget is real wall time, and a loaded 2-core CI machine can stretch an in-process
     # invocation past the default 500 ms: these tests are about the flow, so give latency all the room the
     # settings allow (the budget check itself has its own test in test_logic.py).
-    return synth_to(
-        tmp_path_factory.mktemp("deploy-cdk.out"), context={"verification_latency_budget_ms": "60000"}
-    )
+    context = {"verification_latency_budget_ms": "60000"}
+    return built_once(tmp_path_factory, "deploy-cdk.out", lambda outdir: synth_to(outdir, context=context))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pytest
 from modelops.contract import lifecycle as lc
 from modelops.local.embedded import embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
+from tests.built_once import built_once
 from tests.deploy.app import synth_to
 from tests.deploy.conftest import GROUP, PRODUCTION, Artifact, World, _read, world_on
 
@@ -33,7 +34,9 @@ SHADOW_CONTEXT = {
 
 @pytest.fixture(scope="session")
 def shadow_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth_to(tmp_path_factory.mktemp("shadow-cdk.out"), context=SHADOW_CONTEXT)
+    return built_once(
+        tmp_path_factory, "shadow-cdk.out", lambda outdir: synth_to(outdir, context=SHADOW_CONTEXT)
+    )
 
 
 @pytest.fixture(scope="session")
