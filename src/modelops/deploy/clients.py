@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 # Standard retry mode backs off on throttling and transient errors; after that the event is retried as a
@@ -18,6 +20,19 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 _RUNTIME_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=20
 )
+
+
+# One loader for every session this process makes: botocore caches the service models it parsed per loader,
+# and a fresh session's own loader parses SageMaker's whole JSON model again for its first client (~60 ms).
+# The models are read-only data; credentials, region and configuration stay each session's own.
+_MODELS = botocore.loaders.create_loader()
+
+
+def session(region: str | None = None) -> boto3.session.Session:
+    """A new boto3 session (its own credentials and region) that shares this process's parsed models."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _MODELS)
+    return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 @dataclass(frozen=True)
@@ -43,11 +58,11 @@ def _cached(region: str | None, endpoint_url: str | None, access_key_id: str | N
     # The endpoint URL and key are part of the key so the embedded AWS and real AWS (or two runs of the
     # local server, each with its own credentials) never share a client.
     del endpoint_url, access_key_id  # boto3 reads AWS_ENDPOINT_URL and the credentials itself
-    session = boto3.session.Session(region_name=region)
+    made = session(region)
     return Clients(
-        sagemaker=session.client("sagemaker", config=_CONFIG),
-        runtime=session.client("sagemaker-runtime", config=_RUNTIME_CONFIG),
-        s3=session.client("s3", config=_CONFIG),
-        sns=session.client("sns", config=_CONFIG),
-        cloudwatch=session.client("cloudwatch", config=_CONFIG),
+        sagemaker=made.client("sagemaker", config=_CONFIG),
+        runtime=made.client("sagemaker-runtime", config=_RUNTIME_CONFIG),
+        s3=made.client("s3", config=_CONFIG),
+        sns=made.client("sns", config=_CONFIG),
+        cloudwatch=made.client("cloudwatch", config=_CONFIG),
     )

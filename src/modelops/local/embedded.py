@@ -94,7 +94,7 @@ class EmbeddedAWS:
 
     def client(self, service: str, *, role: str | None = None, **kwargs: Any) -> Any:
         """A boto3 client for ``service`` on this embedded AWS: the administrator's, or ``role``'s."""
-        import boto3
+        from modelops.deploy.clients import session as shared_models_session
 
         options: dict[str, Any] = {"region_name": self.region, **kwargs}
         if role is not None:
@@ -107,7 +107,7 @@ class EmbeddedAWS:
         if self.endpoint_url is not None:
             options.setdefault("endpoint_url", self.endpoint_url)
         # A fresh session reads the credentials now (the local server makes its own at start).
-        factory: Any = boto3.session.Session().client  # typed per service literal; the name is a plain str
+        factory: Any = shared_models_session().client  # typed per service literal; the name is a plain str
         return factory(service, **options)
 
     def fire_schedules(self) -> int:

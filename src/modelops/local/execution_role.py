@@ -60,7 +60,7 @@ def step_clients(
 
 
 def _like(client: Any, keys: dict[str, str]) -> Any:
-    import boto3
+    from modelops.deploy.clients import session as shared_models_session
 
     options: dict[str, Any] = {
         "region_name": client.meta.region_name,
@@ -72,5 +72,5 @@ def _like(client: Any, keys: dict[str, str]) -> Any:
     endpoint = str(client.meta.endpoint_url)
     if not is_aws_endpoint(endpoint):
         options["endpoint_url"] = endpoint  # the local server; AWS's own endpoints follow from the region
-    factory: Any = boto3.session.Session().client
+    factory: Any = shared_models_session().client
     return factory(client.meta.service_model.service_name, **options)

@@ -26,7 +26,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 from botocore.exceptions import ClientError
 
 CONTRACT = ("model_fn", "input_fn", "predict_fn", "output_fn")
@@ -45,7 +44,9 @@ def _s3() -> Any:
 @functools.lru_cache(maxsize=4)
 def _s3_for(access_key_id: str | None, endpoint_url: str | None) -> Any:
     del access_key_id, endpoint_url  # the session reads them from the environment itself
-    return boto3.session.Session().client("s3")
+    from modelops.deploy.clients import session as shared_models_session
+
+    return shared_models_session().client("s3")
 
 
 class InferenceError(Exception):

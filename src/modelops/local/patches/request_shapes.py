@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 import botocore.session
-from botocore.model import OperationModel
+from botocore.model import OperationModel, ServiceModel
 from botocore.validate import ParamValidator
 from moto.core.exceptions import JsonRESTError, ServiceException
 from moto.core.responses import ActionResult, BaseResponse
@@ -38,8 +38,14 @@ class _SageMakerError(ServiceException):
 
 
 @functools.cache
+def _service_model(service: str) -> ServiceModel:
+    # Once per service: a fresh botocore session parses the service's whole JSON model (SageMaker's: ~60 ms).
+    return botocore.session.get_session().get_service_model(service)
+
+
+@functools.cache
 def _operation_model(service: str, operation: str) -> OperationModel | None:
-    model = botocore.session.get_session().get_service_model(service)
+    model = _service_model(service)
     return model.operation_model(operation) if operation in model.operation_names else None
 
 
