@@ -67,17 +67,18 @@ def served_over_http(aws: Any) -> Iterator[str]:
 def tracking_server(aws: Any, port: int) -> Iterator[Any]:
     """The MLflow tracking server for ``aws``'s registry stack, running for the block and stopped on any exit
     (an interrupt included): its state lives and dies with the embedded AWS's, as under ``local up``."""
-    from modelops.local.mlflow_server import MlflowTrackingServer
+    from modelops.local.mlflow_server import MlflowTrackingServer, reader_environment
     from modelops.mlflow_registry import registry_uri
 
     group, bucket = aws.output("ModelPackageGroupName"), aws.output("ArtifactBucketName")
     with served_over_http(aws) as front:
-        # The administrator's keys, as `local up` gives its server; the store's read-only mode refuses writes.
+        # As `local up` starts its server: the registry reader role's keys (reads only), where IAM is enforced.
         environment = {
             "AWS_ENDPOINT_URL": front,
             "AWS_DEFAULT_REGION": aws.region,
             "AWS_ACCESS_KEY_ID": os.environ["AWS_ACCESS_KEY_ID"],
             "AWS_SECRET_ACCESS_KEY": os.environ["AWS_SECRET_ACCESS_KEY"],
+            **reader_environment(aws),
         }
         server = MlflowTrackingServer(
             artifact_bucket=bucket,
