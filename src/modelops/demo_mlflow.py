@@ -275,3 +275,21 @@ def show_production_alias(demo: Demo, expected: int, *, load: bool) -> None:
             demo.say(
                 f"  mlflow.pyfunc.load_model({uri!r}).predict(first patient) = {float(prediction[0]):.1f}"
             )
+
+
+def where_the_runs_are(demo: Demo) -> str:
+    """The demo's last words on MLflow: where the UI is, and which experiment holds which runs (the pipeline's
+    experiment read from its runs: the definition's MlflowConfig may name it, else it is the pipeline's name)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=demo.tracking_uri)
+    runs = demo.pipeline_runs
+    where = f"The MLflow UI is on {demo.tracking_uri}: the versions with their aliases, step 1's runs in {EXPERIMENT!r}"
+    if not runs:
+        return where + "."
+    names = sorted({client.get_experiment(client.get_run(r).info.experiment_id).name for r in runs.values()})
+    versions = ", ".join(str(v) for v in sorted(runs))
+    return (
+        f"{where},\n  and one run per pipeline execution in {', '.join(map(repr, names))} (versions {versions}), "
+        "each tagged with the version it registered."
+    )
