@@ -31,9 +31,7 @@ ASSET_BUCKET = "modelops-placeholder-asset-bucket"
 ROLE_ARN = "arn:aws:iam::000000000000:role/modelops-placeholder-pipeline-role"
 # The MLflow resource the pipeline logs to (``pipeline_mlflow``): the managed server's ARN is a token, and an
 # explicit ARN may hold BUILD_REGION, so both are swapped in after the leftover check.
-MLFLOW_ARN = (
-    "arn:aws:sagemaker:modelops-placeholder-region:000000000000:mlflow-tracking-server/modelops-placeholder-mlflow"
-)
+MLFLOW_ARN = "arn:aws:sagemaker:modelops-placeholder-region:000000000000:mlflow-tracking-server/modelops-placeholder-mlflow"
 # The code assets' object keys without their extension (the SDK names the processing entry point after the
 # file in the URI, so each placeholder keeps the asset's extension and only the hash part is swapped).
 CODE_KEYS = {

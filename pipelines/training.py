@@ -29,8 +29,8 @@ from sagemaker.mlops.workflow import Pipeline
 
 from modelops.contract import lifecycle
 from modelops.contract.names import pipeline_name
-from modelops.contract.tracking import MLFLOW_RESOURCE_ARN
 from modelops.contract.settings import SettingsError, StageSettings, read_stages, settings_for
+from modelops.contract.tracking import MLFLOW_RESOURCE_ARN
 from modelops.contract.training import sklearn_image_uri
 from pipelines.training_steps import (
     Build,

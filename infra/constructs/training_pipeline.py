@@ -24,6 +24,7 @@ from constructs import Construct
 import pipelines
 from infra import BUILD_ROOT
 from infra.constructs.governed_registry import GovernedRegistry
+from infra.constructs.managed_mlflow import tracking_server_name
 from infra.constructs.nag_ids import rendered_reference
 from infra.pipeline_definition import (
     ARTIFACT_BUCKET,
@@ -36,7 +37,6 @@ from infra.pipeline_definition import (
     definition_inputs,
     definition_template,
 )
-from infra.constructs.managed_mlflow import tracking_server_name
 from modelops.contract import lifecycle, names, tracking
 from modelops.contract.names import pipeline_name
 from modelops.contract.settings import StageSettings

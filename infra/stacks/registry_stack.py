@@ -77,7 +77,9 @@ class RegistryStack(cdk.Stack):
         )
         self.mlflow = self._managed_mlflow(settings) if settings.managed_mlflow else None
         # The identity of an MLflow server's registry pages (``modelops local up`` runs one): reads only.
-        self.mlflow_registry_reader = MlflowRegistryReader(self, "MlflowRegistryReader", registry=self.registry)
+        self.mlflow_registry_reader = MlflowRegistryReader(
+            self, "MlflowRegistryReader", registry=self.registry
+        )
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,

@@ -89,7 +89,9 @@ def test_the_definition_cache_keys_on_the_setting() -> None:
         ),
     ],
 )
-def test_a_bad_value_is_refused_in_one_line_naming_the_setting(context: dict[str, str], expected: str) -> None:
+def test_a_bad_value_is_refused_in_one_line_naming_the_setting(
+    context: dict[str, str], expected: str
+) -> None:
     with pytest.raises(SettingsError) as refused:
         settings_from_context(context)
     assert str(refused.value) == expected
