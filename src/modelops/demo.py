@@ -215,26 +215,28 @@ class Demo:
         return ["--group", self.group]
 
     def train(self, hyperparameters: dict[str, int], serving_fault: str | None = None) -> int:
+        from modelops.demo_mlflow import quiet_mlflow
         from modelops.local.execution_mlflow import MlflowOptions
         from modelops.local.execution_role import embedded_role_sessions
         from modelops.local.pipeline_runner import run_local_pipeline
 
         # As in AWS: the data scientist starts the deployed pipeline with their own keys, and the steps
         # (artifact writes, the registration with the pipeline's provenance) run under the pipeline's
-        # execution role, which the local run assumes through the embedded STS as SageMaker would.
-        run = run_local_pipeline(
-            self.scientist,
-            self.aws.client("s3", role=DATA_SCIENTIST),
-            group=self.group,
-            bucket=self.bucket,
-            threshold=_threshold(),
-            project_name=self.project,
-            hyperparameters=hyperparameters,
-            serving_fault=serving_fault,
-            role_sessions=embedded_role_sessions(self.aws),
-            # One MLflow run per execution, linked both ways with the version (``local.execution_mlflow``).
-            mlflow=MlflowOptions(self.tracking_uri) if self.tracking_uri else None,
-        )
+        # execution role, which the local run assumes through the embedded STS as SageMaker would. With a
+        # tracking server, one MLflow run per execution, linked both ways with the version.
+        with quiet_mlflow():  # sagemaker-mlflow's header noise on http:// tracking URIs
+            run = run_local_pipeline(
+                self.scientist,
+                self.aws.client("s3", role=DATA_SCIENTIST),
+                group=self.group,
+                bucket=self.bucket,
+                threshold=_threshold(),
+                project_name=self.project,
+                hyperparameters=hyperparameters,
+                serving_fault=serving_fault,
+                role_sessions=embedded_role_sessions(self.aws),
+                mlflow=MlflowOptions(self.tracking_uri) if self.tracking_uri else None,
+            )
         if run.mlflow_run_id:
             self.pipeline_runs[run.version] = run.mlflow_run_id
         params = ", ".join(f"{k}={v}" for k, v in sorted(run.hyperparameters.items()))

@@ -123,6 +123,11 @@ _NOISY_LOGGERS = (
 )
 
 
+def quiet_mlflow() -> contextlib.AbstractContextManager[None]:
+    """MLflow's known noise silenced (``_NOISY_LOGGERS``) for a block that talks to the tracking server."""
+    return _quiet(_NOISY_LOGGERS)
+
+
 @contextlib.contextmanager
 def _quiet(names: tuple[str, ...]) -> Iterator[None]:
     import logging
@@ -287,7 +292,10 @@ def where_the_runs_are(demo: Demo) -> str:
     where = f"The MLflow UI is on {demo.tracking_uri}: the versions with their aliases, step 1's runs in {EXPERIMENT!r}"
     if not runs:
         return where + "."
-    names = sorted({client.get_experiment(client.get_run(r).info.experiment_id).name for r in runs.values()})
+    with _quiet(_NOISY_LOGGERS):
+        names = sorted(
+            {client.get_experiment(client.get_run(r).info.experiment_id).name for r in runs.values()}
+        )
     versions = ", ".join(str(v) for v in sorted(runs))
     return (
         f"{where},\n  and one run per pipeline execution in {', '.join(map(repr, names))} (versions {versions}), "
