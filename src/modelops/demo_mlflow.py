@@ -5,7 +5,8 @@ tracking server is another process (the pinned ``mlflow server``, as ``modelops 
 ``modelops.local.mlflow_server``). That process reaches the same moto backends through a small HTTP front on a
 free 127.0.0.1 port, signed requests only (``server_auth.guarded``, the local server's guard), for what it
 does itself: list a run's artifacts in S3 for the UI, and answer the UI's registry pages from SageMaker
-through modelops' store in read-only mode. Everything the data scientist does (logging runs, writing
+through modelops' store in read-only mode, as a session of the registry stack's MLflow registry reader role
+(``mlflow_server.reader_environment``), which IAM lets read and nothing else. Everything the data scientist does (logging runs, writing
 artifacts, registering) runs in the demo's process with the data scientist's own keys.
 """
 
