@@ -6,8 +6,9 @@ tracking server is another process (the pinned ``mlflow server``, as ``modelops 
 free 127.0.0.1 port, signed requests only (``server_auth.guarded``, the local server's guard), for what it
 does itself: list a run's artifacts in S3 for the UI, and answer the UI's registry pages from SageMaker
 through modelops' store in read-only mode, as a session of the registry stack's MLflow registry reader role
-(``mlflow_server.reader_environment``), which IAM lets read and nothing else. Everything the data scientist does (logging runs, writing
-artifacts, registering) runs in the demo's process with the data scientist's own keys.
+(``mlflow_server.reader_environment``), which IAM lets read and nothing else. Everything the data scientist
+does (logging runs, writing artifacts, registering) runs in the demo's process with the data scientist's
+own keys.
 """
 
 from __future__ import annotations
