@@ -29,6 +29,9 @@ BUILD_REGION = "us-east-1"
 ARTIFACT_BUCKET = "modelops-placeholder-artifact-bucket"
 ASSET_BUCKET = "modelops-placeholder-asset-bucket"
 ROLE_ARN = "arn:aws:iam::000000000000:role/modelops-placeholder-pipeline-role"
+# The MLflow resource the pipeline logs to (``pipeline_mlflow``): the managed server's ARN is a token, and an
+# explicit ARN may hold BUILD_REGION, so both are swapped in after the leftover check.
+MLFLOW_ARN = "arn:aws:sagemaker:modelops-placeholder-region:000000000000:mlflow-tracking-server/modelops-placeholder-mlflow"
 # The code assets' object keys without their extension (the SDK names the processing entry point after the
 # file in the URI, so each placeholder keeps the asset's extension and only the hash part is swapped).
 CODE_KEYS = {
@@ -41,6 +44,7 @@ PLACEHOLDERS = (
     ARTIFACT_BUCKET,
     ASSET_BUCKET,
     ROLE_ARN,
+    MLFLOW_ARN,
     *(key for key, _ in CODE_KEYS.values()),
 )
 CONTEXT_VARIABLE = "CDK_CONTEXT_JSON"  # how the CDK CLI hands the app its context
@@ -59,6 +63,7 @@ def definition_inputs(
         "input_data_uri": f"s3://{ARTIFACT_BUCKET}/datasets/{settings.model_package_group_name}/",
         "code_commit": code_commit,
         "approval_statuses": list(approval_statuses),
+        "mlflow_arn": MLFLOW_ARN if settings.pipeline_mlflow_target else None,
     }
 
 
@@ -74,8 +79,9 @@ def definition_template(settings: StageSettings, inputs: Mapping[str, Any]) -> s
 
 def _build(settings: StageSettings, inputs: Mapping[str, Any]) -> str:
     # Imported here: the SDK import costs seconds, and a cached template needs none of it.
-    from pipelines.training import StepCode, build_definition
+    from pipelines.training import MlflowTracking, StepCode, build_definition
 
+    mlflow = MlflowTracking(inputs["mlflow_arn"]) if inputs["mlflow_arn"] else None
     return build_definition(
         settings,
         region=inputs["region"],
@@ -85,6 +91,7 @@ def _build(settings: StageSettings, inputs: Mapping[str, Any]) -> str:
         input_data_uri=inputs["input_data_uri"],
         code_commit=inputs["code_commit"],
         approval_statuses=tuple(inputs["approval_statuses"]),
+        mlflow=mlflow,
     )
 
 

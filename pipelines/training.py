@@ -30,6 +30,7 @@ from sagemaker.mlops.workflow import Pipeline
 from modelops.contract import lifecycle
 from modelops.contract.names import pipeline_name
 from modelops.contract.settings import SettingsError, StageSettings, read_stages, settings_for
+from modelops.contract.tracking import MLFLOW_RESOURCE_ARN
 from modelops.contract.training import sklearn_image_uri
 from pipelines.training_steps import (
     Build,
@@ -59,10 +60,6 @@ class PipelineDefinitionError(ValueError):
     """A pipeline input (code location, role, parameter value) is not one SageMaker would accept."""
 
 
-# A managed MLflow tracking server or MLflow App (CreateMlflowTrackingServer / CreateMlflowApp return these).
-_MLFLOW_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:mlflow-(tracking-server|app)/[\w-]+$")
-
-
 @dataclass(frozen=True)
 class MlflowTracking:
     """Where the pipeline's executions log to MLflow: SageMaker's ``MlflowConfig`` of a pipeline.
@@ -78,7 +75,7 @@ class MlflowTracking:
     experiment_name: str | None = None
 
     def config(self) -> MlflowConfig:
-        if not _MLFLOW_ARN.match(self.resource_arn):
+        if not MLFLOW_RESOURCE_ARN.match(self.resource_arn):
             raise PipelineDefinitionError(
                 f"invalid MLflow resource {self.resource_arn!r}: expected the ARN of a SageMaker "
                 "mlflow-tracking-server or mlflow-app"

@@ -42,18 +42,37 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _run_once(cdk_out: Path) -> tuple[dict[str, Any], str]:
+def _run_once(cdk_out: Path) -> tuple[dict[str, Any], str, dict[int, tuple[str, str, str]]]:
     out = io.StringIO()
     with embedded_aws(cdk_out) as aws, tracking_server(aws, _free_port()) as mlflow:
         demo = Demo(aws, out=out, tracking_uri=mlflow.tracking_uri)
         demo.run()
-        return demo.final_state(), out.getvalue()
+        return demo.final_state(), out.getvalue(), _pipeline_run_links(demo)
+
+
+def _pipeline_run_links(demo: Demo) -> dict[int, tuple[str, str, str]]:
+    """Per pipeline-trained version: (the run the demo reported, the run the package names, the version the
+    run's tag names), read from SageMaker and from the tracking server while both still run."""
+    from mlflow.tracking import MlflowClient
+
+    from modelops.local.execution_mlflow import TAG_PACKAGE_VERSION
+    from modelops.mlflow_registry.conversion import META_RUN_ID
+
+    client = MlflowClient(tracking_uri=demo.tracking_uri)
+    return {
+        version: (
+            run_id,
+            demo.registry.get_version(version).properties.get(META_RUN_ID, ""),
+            client.get_run(run_id).data.tags.get(TAG_PACKAGE_VERSION, ""),
+        )
+        for version, run_id in demo.pipeline_runs.items()
+    }
 
 
 def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repeats_on_rerun(
     cdk_out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first, output = _run_once(cdk_out)
+    first, output, links = _run_once(cdk_out)
     printed_by_the_cli = capsys.readouterr().out  # `modelops ...` prints to stdout, the demo's lines to `out`
     assert first["versions"] == {
         1: (lifecycle.APPROVED, lifecycle.STAGE_PRODUCTION, lifecycle.STATUS_DEPLOYED),
@@ -82,8 +101,12 @@ def test_demo_ends_with_v1_in_production_v2_rolled_back_and_v3_rejected_and_repe
     assert aliases == ["1", "2", "1"]
     assert output.count("mlflow.pyfunc.load_model('models:/diabetes-progression@production')") == 2
     assert "The MLflow UI is on http://127.0.0.1:" in output
+    # Versions 2 and 3 came from the pipeline: each execution's MLflow run and its version name each other.
+    assert set(links) == {2, 3}
+    assert all(reported == named and tag == str(v) for v, (reported, named, tag) in links.items())
+    assert "one run per pipeline execution in 'modelops-training' (versions 2, 3)" in output
 
-    second, _ = _run_once(cdk_out)
+    second, _, _ = _run_once(cdk_out)
     assert second == first
 
 

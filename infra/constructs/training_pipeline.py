@@ -24,18 +24,20 @@ from constructs import Construct
 import pipelines
 from infra import BUILD_ROOT
 from infra.constructs.governed_registry import GovernedRegistry
+from infra.constructs.managed_mlflow import tracking_server_name
 from infra.constructs.nag_ids import rendered_reference
 from infra.pipeline_definition import (
     ARTIFACT_BUCKET,
     ASSET_BUCKET,
     BUILD_REGION,
     CODE_KEYS,
+    MLFLOW_ARN,
     PLACEHOLDERS,
     ROLE_ARN,
     definition_inputs,
     definition_template,
 )
-from modelops.contract import lifecycle, names
+from modelops.contract import lifecycle, names, tracking
 from modelops.contract.names import pipeline_name
 from modelops.contract.settings import StageSettings
 from modelops.contract.training import (
@@ -141,10 +143,24 @@ class TrainingPipeline(Construct):
         body = self.definition_template
         for placeholder, value in replacements:
             body = body.replace(placeholder, value)
+        mlflow = self._mlflow_arn(settings)
         for leftover in PLACEHOLDERS:
-            if leftover in body:
+            if leftover in body and not (leftover == MLFLOW_ARN and mlflow):
                 raise ValueError(f"the pipeline definition still holds {leftover!r}; the SDK output changed")
-        return body
+        return body.replace(MLFLOW_ARN, mlflow) if mlflow else body
+
+    def _mlflow_arn(self, settings: StageSettings) -> str | None:
+        """The MLflow resource the executions log to (``pipeline_mlflow``); the managed server's ARN is built
+        from its name (``AWS::SageMaker::MlflowTrackingServer``'s ARN form), so the pipeline stack needs no
+        reference into the registry stack for it."""
+        target = settings.pipeline_mlflow_target
+        if target != tracking.MANAGED:
+            return target
+        return cdk.Stack.of(self).format_arn(
+            service="sagemaker",
+            resource="mlflow-tracking-server",
+            resource_name=tracking_server_name(settings.project_name),
+        )
 
     def _execution_role(
         self, settings: StageSettings, registry: GovernedRegistry, statuses: Sequence[str]

@@ -13,6 +13,7 @@ from infra.constructs.governance.humans import audit_log_denies
 from infra.constructs.governance.shadow_reads import acknowledge_shadow_reads, shadow_read_statements
 from infra.constructs.governed_registry import GovernedRegistry
 from infra.constructs.managed_mlflow import ManagedMlflow, tracking_server_name
+from infra.constructs.mlflow_registry_reader import MlflowRegistryReader
 from modelops.contract import names
 from modelops.contract.settings import StageSettings
 
@@ -75,6 +76,10 @@ class RegistryStack(cdk.Stack):
             self.approver_shadow_policy, settings.project_name, self.registry.artifact_bucket
         )
         self.mlflow = self._managed_mlflow(settings) if settings.managed_mlflow else None
+        # The identity of an MLflow server's registry pages (``modelops local up`` runs one): reads only.
+        self.mlflow_registry_reader = MlflowRegistryReader(
+            self, "MlflowRegistryReader", registry=self.registry
+        )
 
         outputs = {
             "ModelPackageGroupName": self.registry.model_package_group_name,
@@ -89,6 +94,7 @@ class RegistryStack(cdk.Stack):
             "ApproverPolicyArn": self.approver_policy.managed_policy_arn,
             "PeopleAuditLogPolicyArn": self.people_audit_policy.managed_policy_arn,
             "ApproverShadowReadPolicyArn": self.approver_shadow_policy.managed_policy_arn,
+            "MlflowRegistryReaderRoleArn": self.mlflow_registry_reader.role.role_arn,
         }
         if self.mlflow is not None:
             outputs["MlflowTrackingServerArn"] = self.mlflow.tracking_server_arn

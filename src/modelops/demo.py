@@ -64,6 +64,7 @@ class Demo:
 
         self.aws = aws
         self.tracking_uri = tracking_uri  # the MLflow tracking server's (None: no MLflow step)
+        self.pipeline_runs: dict[int, str] = {}  # version -> the MLflow run of the execution that trained it
         self.out = out
         self.received = received or Received()
         self.sm = aws.client("sagemaker")  # the administrator's: the demo's own checks of the state
@@ -190,9 +191,9 @@ class Demo:
             raise DemoError(f"{len(dead)} events were dead-lettered: {dead[0].error}")
         self.say(f"\nThe whole lifecycle ran in {time.monotonic() - self.started:.1f} s on the embedded AWS.")
         if self.tracking_uri:
-            self.say(
-                f"The MLflow UI is on {self.tracking_uri} (the runs, and the versions with their aliases)."
-            )
+            from modelops.demo_mlflow import where_the_runs_are
+
+            self.say(where_the_runs_are(self))
 
     def final_state(self) -> dict[str, Any]:
         """Each version's approval and stage, and the version each endpoint serves: what a rerun must repeat."""
@@ -214,23 +215,30 @@ class Demo:
         return ["--group", self.group]
 
     def train(self, hyperparameters: dict[str, int], serving_fault: str | None = None) -> int:
+        from modelops.demo_mlflow import quiet_mlflow
+        from modelops.local.execution_mlflow import MlflowOptions
         from modelops.local.execution_role import embedded_role_sessions
         from modelops.local.pipeline_runner import run_local_pipeline
 
         # As in AWS: the data scientist starts the deployed pipeline with their own keys, and the steps
         # (artifact writes, the registration with the pipeline's provenance) run under the pipeline's
-        # execution role, which the local run assumes through the embedded STS as SageMaker would.
-        run = run_local_pipeline(
-            self.scientist,
-            self.aws.client("s3", role=DATA_SCIENTIST),
-            group=self.group,
-            bucket=self.bucket,
-            threshold=_threshold(),
-            project_name=self.project,
-            hyperparameters=hyperparameters,
-            serving_fault=serving_fault,
-            role_sessions=embedded_role_sessions(self.aws),
-        )
+        # execution role, which the local run assumes through the embedded STS as SageMaker would. With a
+        # tracking server, one MLflow run per execution, linked both ways with the version.
+        with quiet_mlflow():  # sagemaker-mlflow's header noise on http:// tracking URIs
+            run = run_local_pipeline(
+                self.scientist,
+                self.aws.client("s3", role=DATA_SCIENTIST),
+                group=self.group,
+                bucket=self.bucket,
+                threshold=_threshold(),
+                project_name=self.project,
+                hyperparameters=hyperparameters,
+                serving_fault=serving_fault,
+                role_sessions=embedded_role_sessions(self.aws),
+                mlflow=MlflowOptions(self.tracking_uri) if self.tracking_uri else None,
+            )
+        if run.mlflow_run_id:
+            self.pipeline_runs[run.version] = run.mlflow_run_id
         params = ", ".join(f"{k}={v}" for k, v in sorted(run.hyperparameters.items()))
         metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items()))
         self.say(f"registered version {run.version} ({run.approval_status}): {params}")

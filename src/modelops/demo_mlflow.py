@@ -5,8 +5,10 @@ tracking server is another process (the pinned ``mlflow server``, as ``modelops 
 ``modelops.local.mlflow_server``). That process reaches the same moto backends through a small HTTP front on a
 free 127.0.0.1 port, signed requests only (``server_auth.guarded``, the local server's guard), for what it
 does itself: list a run's artifacts in S3 for the UI, and answer the UI's registry pages from SageMaker
-through modelops' store in read-only mode. Everything the data scientist does (logging runs, writing
-artifacts, registering) runs in the demo's process with the data scientist's own keys.
+through modelops' store in read-only mode, as a session of the registry stack's MLflow registry reader role
+(``mlflow_server.reader_environment``), which IAM lets read and nothing else. Everything the data scientist
+does (logging runs, writing artifacts, registering) runs in the demo's process with the data scientist's
+own keys.
 """
 
 from __future__ import annotations
@@ -67,17 +69,18 @@ def served_over_http(aws: Any) -> Iterator[str]:
 def tracking_server(aws: Any, port: int) -> Iterator[Any]:
     """The MLflow tracking server for ``aws``'s registry stack, running for the block and stopped on any exit
     (an interrupt included): its state lives and dies with the embedded AWS's, as under ``local up``."""
-    from modelops.local.mlflow_server import MlflowTrackingServer
+    from modelops.local.mlflow_server import MlflowTrackingServer, reader_environment
     from modelops.mlflow_registry import registry_uri
 
     group, bucket = aws.output("ModelPackageGroupName"), aws.output("ArtifactBucketName")
     with served_over_http(aws) as front:
-        # The administrator's keys, as `local up` gives its server; the store's read-only mode refuses writes.
+        # As `local up` starts its server: the registry reader role's keys (reads only), where IAM is enforced.
         environment = {
             "AWS_ENDPOINT_URL": front,
             "AWS_DEFAULT_REGION": aws.region,
             "AWS_ACCESS_KEY_ID": os.environ["AWS_ACCESS_KEY_ID"],
             "AWS_SECRET_ACCESS_KEY": os.environ["AWS_SECRET_ACCESS_KEY"],
+            **reader_environment(aws),
         }
         server = MlflowTrackingServer(
             artifact_bucket=bucket,
@@ -120,6 +123,11 @@ _NOISY_LOGGERS = (
     "mlflow.utils.uv_utils",
     "mlflow.utils.environment",
 )
+
+
+def quiet_mlflow() -> contextlib.AbstractContextManager[None]:
+    """MLflow's known noise silenced (``_NOISY_LOGGERS``) for a block that talks to the tracking server."""
+    return _quiet(_NOISY_LOGGERS)
 
 
 @contextlib.contextmanager
@@ -274,3 +282,24 @@ def show_production_alias(demo: Demo, expected: int, *, load: bool) -> None:
             demo.say(
                 f"  mlflow.pyfunc.load_model({uri!r}).predict(first patient) = {float(prediction[0]):.1f}"
             )
+
+
+def where_the_runs_are(demo: Demo) -> str:
+    """The demo's last words on MLflow: where the UI is, and which experiment holds which runs (the pipeline's
+    experiment read from its runs: the definition's MlflowConfig may name it, else it is the pipeline's name)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=demo.tracking_uri)
+    runs = demo.pipeline_runs
+    where = f"The MLflow UI is on {demo.tracking_uri}: the versions with their aliases, step 1's runs in {EXPERIMENT!r}"
+    if not runs:
+        return where + "."
+    with _quiet(_NOISY_LOGGERS):
+        names = sorted(
+            {client.get_experiment(client.get_run(r).info.experiment_id).name for r in runs.values()}
+        )
+    versions = ", ".join(str(v) for v in sorted(runs))
+    return (
+        f"{where},\n  and one run per pipeline execution in {', '.join(map(repr, names))} (versions {versions}), "
+        "each tagged with the version it registered."
+    )

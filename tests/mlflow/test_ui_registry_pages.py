@@ -24,6 +24,7 @@ import pytest
 
 from modelops.contract import lifecycle as lc
 from modelops.demo_mlflow import mlflow_as, tracking_server
+from modelops.local.mlflow_server import READER_ROLE_OUTPUT, READER_SESSION, reader_environment
 from modelops.registry import ModelRegistry
 from tests.deploy.app import synth_to
 from tests.mlflow.conftest import GROUP, PIP_REQUIREMENTS, SKOPS_TRUSTED, forget_s3_clients
@@ -36,18 +37,23 @@ def embedded_aws_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ui(embedded_aws: Any) -> Iterator[str]:
-    """The tracking server's URL, serving this embedded AWS's registry read-only (as in the demo)."""
+def tracking(embedded_aws: Any) -> Iterator[Any]:
+    """The tracking server, serving this embedded AWS's registry read-only (as in the demo)."""
     forget_s3_clients()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     with tracking_server(embedded_aws, port) as server:
-        yield server.tracking_uri
+        yield server
 
 
-def _ui_get(base: str, path: str, **query: str) -> dict[str, Any]:
-    url = f"{base}/ajax-api/2.0/mlflow/{path}?{urllib.parse.urlencode(query)}"
+@pytest.fixture
+def ui(tracking: Any) -> str:
+    return str(tracking.tracking_uri)
+
+
+def _ui_get(base: str, route: str, **query: str) -> dict[str, Any]:
+    url = f"{base}/ajax-api/2.0/mlflow/{route}?{urllib.parse.urlencode(query)}"
     try:
         with urllib.request.urlopen(url, timeout=60) as answer:
             return dict(json.loads(answer.read()))
@@ -135,3 +141,69 @@ def test_the_alias_moves_only_when_production_does_and_never_reads_a_request(
     assert listed["production"] == "2"
     assert "production" in versions["2"] and "production" not in versions["1"]  # 1 is archived now
     assert registry.get_version(1).stage == lc.STAGE_ARCHIVED
+
+
+def _process_environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the server process's environment from /proc")
+def test_the_server_process_runs_as_the_registry_reader_role_not_the_administrator(
+    embedded_aws: Any, tracking: Any
+) -> None:
+    assert tracking.pid is not None
+    environment = _process_environment(tracking.pid)
+    key = environment["AWS_ACCESS_KEY_ID"]
+    assert key not in embedded_aws.iam.callers.admin_keys
+    caller = embedded_aws.iam.callers.resolve(key)
+    assert caller is not None
+    assert caller.identity.principal.arn == embedded_aws.output(READER_ROLE_OUTPUT)
+    assert caller.session_arn.endswith(f"/{READER_SESSION}")
+    assert environment["AWS_SESSION_TOKEN"]
+
+
+def test_the_registry_reader_reads_the_pages_and_artifacts_and_is_refused_every_write(
+    embedded_aws: Any, tracking: Any, diabetes: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    ui = tracking.tracking_uri
+    run_id = _log_version(embedded_aws, ui, diabetes)
+    with mlflow_as(embedded_aws, "data-scientist", ui) as mlflow, mlflow.start_run(run_id=run_id):
+        mlflow.log_text("trained on the bundled diabetes set", "notes/readme.txt")
+    # What the UI asks, answered by the server under the reader's keys: the versions and the run's artifacts.
+    assert set(_aliases_on_pages(ui)[2]) == {"1"}
+    files = _ui_get(ui, "artifacts/list", run_id=run_id, path="notes")["files"]
+    assert [f["path"] for f in files] == ["notes/readme.txt"]
+    query = urllib.parse.urlencode({"path": "notes/readme.txt", "run_uuid": run_id})
+    with urllib.request.urlopen(f"{ui}/get-artifact?{query}", timeout=60) as answer:
+        assert answer.read() == b"trained on the bundled diabetes set"
+    reader = [r for r in embedded_aws.iam.counters.refusals if f"/{READER_SESSION} " in r]
+    assert reader == []  # the pages needed nothing its policy withholds
+    # The same keys, used for a write: the embedded AWS's IAM refuses each, as AWS would.
+    keys = reader_environment(embedded_aws)
+    credentials = {
+        "aws_access_key_id": keys["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": keys["AWS_SECRET_ACCESS_KEY"],
+        "aws_session_token": keys["AWS_SESSION_TOKEN"],
+    }
+    sagemaker, s3 = embedded_aws.client("sagemaker", **credentials), embedded_aws.client("s3", **credentials)
+    version = ModelRegistry(embedded_aws.client("sagemaker"), GROUP).get_version(1)
+    writes = {
+        "UpdateModelPackage": lambda: sagemaker.update_model_package(
+            ModelPackageArn=version.arn, ModelApprovalStatus=lc.APPROVED
+        ),
+        "CreateModelPackage": lambda: sagemaker.create_model_package(
+            ModelPackageGroupName=GROUP, ModelPackageDescription="not the reader's to register"
+        ),
+        "PutObject": lambda: s3.put_object(
+            Bucket=embedded_aws.output("ArtifactBucketName"), Key="mlflow/written-by-the-reader", Body=b"x"
+        ),
+    }
+    for operation, write in writes.items():
+        with pytest.raises(ClientError) as refused:
+            write()
+        assert refused.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException"), operation
+        assert READER_SESSION in str(refused.value), operation
+    assert ModelRegistry(embedded_aws.client("sagemaker"), GROUP).get_version(1).approval_status == lc.PENDING

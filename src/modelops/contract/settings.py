@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from modelops.contract import tracking
 from modelops.contract.names import DEFAULT_GROUP_NAME, DEFAULT_PROJECT_NAME, STAGES_CONTEXT_KEY
 
 TrafficShifting = Literal["canary", "linear", "all-at-once"]
@@ -127,6 +128,9 @@ class StageSettings:
     # turns it on.
     managed_mlflow: bool = False
     managed_mlflow_size: str = "Small"  # TrackingServerSize: Small, Medium or Large
+    # Where the training pipeline's executions log to MLflow: managed, off, or an MLflow resource ARN; unset,
+    # the managed server when the stage runs one (``contract.tracking``; the target is ``pipeline_mlflow_target``).
+    pipeline_mlflow: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -268,6 +272,14 @@ class StageSettings:
         _check(
             isinstance(self.managed_mlflow, bool), "managed_mlflow", str(self.managed_mlflow), "true or false"
         )
+        refused = tracking.refusal(self.pipeline_mlflow, self.managed_mlflow)
+        if refused is not None:
+            raise SettingsError(f"invalid pipeline_mlflow {self.pipeline_mlflow!r}: {refused}")
+
+    @property
+    def pipeline_mlflow_target(self) -> str | None:
+        """``tracking.MANAGED``, the ARN of the MLflow resource the pipeline logs to, or None (it does not)."""
+        return tracking.pipeline_target(self.pipeline_mlflow, self.managed_mlflow)
 
     @property
     def sagemaker_project_tags(self) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from modelops.local.embedded import OutputNotFound
-from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer
+from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer, reader_environment
 from modelops.mlflow_registry import registry_uri
 
 
@@ -21,11 +21,17 @@ def start_tracking_server(server: Any, aws: Any, port: int) -> MlflowTrackingSer
     except OutputNotFound:
         click.echo("\nMLflow: no registry stack provisioned (run `make synth`), so no tracking server")
         return None
+    try:
+        reader = reader_environment(aws)  # its registry pages read as a role that can only read
+    except OutputNotFound:
+        click.echo("\nMLflow: the registry stack has no MLflow registry reader role (run `make synth`)")
+        return None
     uri = registry_uri([group], bucket)
     environment = {
         "AWS_ENDPOINT_URL": server.endpoint_url,
         "AWS_DEFAULT_REGION": aws.region,
         **server.credentials.environment(),
+        **reader,
     }
     tracking = MlflowTrackingServer(
         artifact_bucket=bucket, registry_uri=uri, environment=environment, port=port

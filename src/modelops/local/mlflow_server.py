@@ -9,7 +9,10 @@ stop, so MLflow never remembers a run whose model versions the emulator has forg
 Its registry pages are backed by modelops' store (``modelops.mlflow_registry``) in read-only mode: the
 server shows the SageMaker versions and their aliases, and refuses any registry write, so a client that
 registers through the server instead of its own ``modelops://`` registry URI is told so rather than
-writing with the server's identity.
+writing with the server's identity. And that identity could not write anyway: the process runs with a
+session of the registry stack's MLflow registry reader role (``reader_environment``;
+``infra/constructs/mlflow_registry_reader.py``), whose policy allows the store's reads and the artifact
+reads of the UI, and the embedded AWS's IAM refuses everything else, as AWS would.
 """
 
 from __future__ import annotations
@@ -27,15 +30,26 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 DEFAULT_PORT: Final = 5000
 START_TIMEOUT_S: Final = 120.0
 ARTIFACT_PREFIX: Final = "mlflow"
+READER_ROLE_OUTPUT: Final = "MlflowRegistryReaderRoleArn"  # the registry stack's output
+READER_SESSION: Final = "mlflow-tracking-server"  # what CloudTrail and refusals name the server's calls by
 
 
 class MlflowServerError(RuntimeError):
     """The tracking server could not start (port taken, mlflow missing, not healthy in time)."""
+
+
+def reader_environment(aws: Any) -> dict[str, str]:
+    """The AWS keys the server process runs with: a session of the registry reader role of ``aws``'s
+    synthesized registry stack. Where IAM is not enforced every key is the same to the embedded AWS, so
+    there is no identity to choose and none is returned (the caller's keys stay)."""
+    if aws.iam is None:
+        return {}
+    return dict(aws.iam.callers.issue(aws.output(READER_ROLE_OUTPUT), READER_SESSION).environment())
 
 
 class MlflowTrackingServer:
