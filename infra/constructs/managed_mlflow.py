@@ -93,6 +93,13 @@ TRACKING_ACTIONS = tuple(
         "UpdateRun",
     )
 )
+# What a training pipeline's executions need to log (SageMaker Pipelines and the jobs its steps start call
+# MLflow as the pipeline's role): the tracking actions but AccessUI. The steps open no UI, and AccessUI is
+# the one action the reference gives no resource type, so it could be granted only on "*", never on one
+# server; every other one is on mlflow-tracking-server* (service authorization reference, "Actions defined
+# by Amazon SageMaker with MLflow": https://docs.aws.amazon.com/service-authorization/latest/reference/
+# list_amazonsagemakerwithmlflow.html).
+EXECUTION_TRACKING_ACTIONS = tuple(a for a in TRACKING_ACTIONS if a != "sagemaker-mlflow:AccessUI")
 # The UI opens through a presigned URL (CreatePresignedMlflowTrackingServerUrl, SageMaker API reference);
 # the CLI and Studio describe the server to find its URL and status.
 UI_ACTIONS = ("sagemaker:CreatePresignedMlflowTrackingServerUrl", "sagemaker:DescribeMlflowTrackingServer")
@@ -101,6 +108,14 @@ UI_ACTIONS = ("sagemaker:CreatePresignedMlflowTrackingServerUrl", "sagemaker:Des
 def tracking_server_name(project_name: str) -> str:
     """``<project>-mlflow``: within TrackingServerName's pattern, since a project name is (settings)."""
     return f"{project_name}-mlflow"
+
+
+def grant_execution_tracking(grantee: iam.IGrantable, tracking_server_arn: str) -> iam.Grant:
+    """Log runs to the tracking server ``tracking_server_arn`` and to no other: experiments, runs, what a
+    run logs; never the server's registry (``REGISTRY_ACTIONS`` are not in ``TRACKING_ACTIONS``)."""
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(EXECUTION_TRACKING_ACTIONS), resource_arns=[tracking_server_arn]
+    )
 
 
 class ManagedMlflow(Construct):

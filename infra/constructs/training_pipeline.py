@@ -24,7 +24,7 @@ from constructs import Construct
 import pipelines
 from infra import BUILD_ROOT
 from infra.constructs.governed_registry import GovernedRegistry
-from infra.constructs.managed_mlflow import tracking_server_name
+from infra.constructs.managed_mlflow import grant_execution_tracking, tracking_server_name
 from infra.constructs.nag_ids import rendered_reference
 from infra.pipeline_definition import (
     ARTIFACT_BUCKET,
@@ -162,6 +162,24 @@ class TrainingPipeline(Construct):
             resource_name=tracking_server_name(settings.project_name),
         )
 
+    def _tracking_server_arn(self, settings: StageSettings) -> str | None:
+        """The tracking server the executions log to, and so the one the role may log to; None when they
+        log to none, or to an MLflow App.
+
+        An App gets no grant, for the reason ``ManagedMlflow`` runs a tracking server: the reference's
+        ``sagemaker-mlflow`` actions authorize the ``mlflow-tracking-server`` resource type only, and the
+        sagemaker-mlflow plugin signs an App's requests for ``sagemaker``, so how IAM authorizes an App's
+        tracking calls is not documented and any grant would be a guess (inert, or wider than needed). The
+        App's owner grants this role, named ``names.pipeline_role_name``, what the App asks for."""
+        target = settings.pipeline_mlflow_target
+        if target is None:
+            return None
+        if target != tracking.MANAGED:
+            arn = tracking.MLFLOW_RESOURCE_ARN.match(target)
+            if arn is None or arn.group(1) != "tracking-server":
+                return None
+        return self._mlflow_arn(settings)
+
     def _execution_role(
         self, settings: StageSettings, registry: GovernedRegistry, statuses: Sequence[str]
     ) -> iam.Role:
@@ -191,6 +209,9 @@ class TrainingPipeline(Construct):
         )
         for statement in self._job_statements(role):
             role.add_to_policy(statement)
+        server = self._tracking_server_arn(settings)
+        if server is not None:
+            grant_execution_tracking(role, server)
         self._acknowledge(role, registry, prefix)
         return role
 
