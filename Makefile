@@ -71,9 +71,13 @@ typecheck: setup
 cfn-lint: synth
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
+# After pytest, the static checks two at a time (mypy and cfn-lint each use one core), each one's output kept
+# together where make can (GNU make 4's output-sync; macOS's make 3.81 interleaves it).
+OUTPUT_SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
 test: setup
 	$(BIN)/pytest
-	$(MAKE) --no-print-directory lint typecheck cfn-lint moto-suite
+	$(MAKE) --no-print-directory -j2 $(OUTPUT_SYNC) lint typecheck cfn-lint
+	$(MAKE) --no-print-directory moto-suite
 
 # moto's own SageMaker and EventBridge tests, from the pinned moto's sdist (fetched into build/ once, checked
 # against the sha256 in uv.lock), on plain moto and with the patches: every test that passes on plain moto

@@ -41,3 +41,17 @@ def retry_backoff_without_waiting() -> Iterator[None]:
 
 def _no_wait(seconds: float) -> None:
     del seconds
+
+
+# The modules that take one worker longest, started first: pytest-xdist hands out modules in collection order,
+# and tests/test_demo.py (two whole demo runs, the longest module by far) came last, so one worker ran it
+# alone at the end of the run while the other had nothing left.
+LONGEST_FIRST = ("tests/test_demo.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its order
