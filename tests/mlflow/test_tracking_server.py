@@ -16,6 +16,7 @@ from typing import Any
 import mlflow
 import pytest
 
+from modelops.demo_mlflow import process_count
 from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer
 from modelops.local.server import LocalServer
 from modelops.mlflow_registry import registry_uri
@@ -141,6 +142,8 @@ def test_stopping_ends_the_servers_processes_and_its_state(
     _, tracking = served
     pid, state = tracking.pid, tracking._state
     assert pid is not None and state is not None and state.is_dir()
+    # One worker runs in the server's own process (modelops.local.mlflow_serve): nothing else in its group.
+    assert process_count(pid) == 1
     tracking.stop()
     assert not state.exists()
     with pytest.raises(ProcessLookupError):
