@@ -44,6 +44,15 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         settings=settings,
         description="modelops: model registry (group, artifacts, topic)",
     )
+    DeploymentStack(
+        app,
+        names.stack_name(project, "deployment"),
+        settings=settings,
+        registry=registry_stack.registry,
+        description="modelops: approval-driven deployment (rules, deployer Lambdas, alarms, DLQs)",
+    )
+    # The pipeline stack last: its definition is the one slow part of synth, built by the prebuild
+    # (``python -m infra``) on the other core, so the rest of the app is built while it finishes.
     PipelineStack(
         app,
         names.stack_name(project, "pipeline"),
@@ -51,13 +60,6 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         registry=registry_stack.registry,
         code_commit=str(app.node.try_get_context("code_commit") or "unrecorded"),
         description="modelops: training pipeline (preprocess, train, evaluate, gate, register)",
-    )
-    DeploymentStack(
-        app,
-        names.stack_name(project, "deployment"),
-        settings=settings,
-        registry=registry_stack.registry,
-        description="modelops: approval-driven deployment (rules, deployer Lambdas, alarms, DLQs)",
     )
 
     for key, value in settings.resource_tags.items():

@@ -18,7 +18,33 @@ import warnings
 from collections.abc import Iterator
 
 import boto3
-from sagemaker.core.workflow.pipeline_context import PipelineSession
+import botocore.loaders
+import botocore.session
+
+
+def _one_loader_per_data_path() -> None:
+    """Every botocore session of this process reads service models through one loader per data path.
+
+    The SDK makes a dozen clients from five boto3 sessions while it imports and builds a definition (its
+    default session, the pipeline session, two local sessions, the role resolver's), and each new session's
+    own loader parses the same JSON models again: about 1 s of a 6 s build here (``python -m cProfile -m
+    infra.pipeline_definition``). A loader only caches the read-only files it parsed (botocore.loaders), so
+    sessions sharing it behave as before; a different AWS_DATA_PATH still gets its own. Set before the
+    first sagemaker import, because some SDK modules make a client while they are imported."""
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+    create = botocore.loaders.create_loader
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+
+
+_one_loader_per_data_path()
+
+from sagemaker.core.workflow.pipeline_context import PipelineSession  # noqa: E402  (after the loader)
 
 
 class OfflinePipelineSession(PipelineSession):
