@@ -5,7 +5,9 @@ its API, its stop); these check what the launcher accepts from MLflow and what i
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +43,15 @@ def test_a_bad_uvicorn_option_ends_with_uvicorn_s_usage_error_code(
 def test_anything_but_one_uvicorn_worker_is_refused_before_it_starts(command: list[str], reason: str) -> None:
     with pytest.raises(RuntimeError, match=reason):
         uvicorn_in_this_process(command)
+
+
+def test_the_server_command_s_own_checks_still_refuse_before_anything_starts(tmp_path: Path) -> None:
+    # MLflow's `server` validates its options itself (mlflow.cli.server): the launcher must not bypass that.
+    ended = subprocess.run(
+        [sys.executable, "-m", "modelops.local.mlflow_serve", "--dev", "--uvicorn-opts", "--reload",
+         "--backend-store-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert ended.returncode == 2
+    assert "'--dev' and '--uvicorn-opts' cannot be specified together" in ended.stderr
+    assert not (tmp_path / "mlflow.db").exists()  # refused before any store was made

@@ -1,8 +1,7 @@
 """A real MLflow tracking server beside the embedded AWS (``modelops local up``).
 
 The pinned ``mlflow server`` in a child process (with one worker, through ``modelops.local.mlflow_serve``),
-on 127.0.0.1:5000 (MLflow's default, the address the
-issue's example hard-codes): runs in SQLite in a temporary folder, artifacts in the embedded S3 artifact
+on 127.0.0.1:5000 (MLflow's default, the address the issue's example hard-codes): runs in SQLite in a temporary folder, artifacts in the embedded S3 artifact
 bucket (``s3://<bucket>/mlflow``; ``--no-serve-artifacts``, so clients write them with their own
 credentials). Its state lives and dies with the embedded AWS's: the folder is made at start and removed at
 stop, so MLflow never remembers a run whose model versions the emulator has forgotten.
