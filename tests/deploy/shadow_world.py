@@ -20,7 +20,7 @@ from modelops.local.embedded import embedded_aws
 from modelops.local.pipeline_runner import run_local_pipeline
 from tests.built_once import built_once
 from tests.deploy.app import synth_to
-from tests.deploy.conftest import GROUP, PRODUCTION, Artifact, World, _read, world_on
+from tests.deploy.conftest import FLOW_FOREST, GROUP, PRODUCTION, Artifact, World, _read, world_on
 
 MIN_REQUESTS = 30
 LATENCY_TOLERANCE = 10.0
@@ -48,7 +48,13 @@ def shadow_artifacts(shadow_cdk_out: Path) -> dict[str, Artifact]:
         bucket = aws.output("ArtifactBucketName")
         for name, fault in (("good", None), ("shifted", "shifted-predictions")):
             run = run_local_pipeline(
-                sm, s3, group=GROUP, bucket=bucket, threshold=1000.0, serving_fault=fault
+                sm,
+                s3,
+                group=GROUP,
+                bucket=bucket,
+                threshold=1000.0,
+                hyperparameters=FLOW_FOREST,
+                serving_fault=fault,
             )
             container = sm.describe_model_package(ModelPackageName=run.model_package_arn)[
                 "InferenceSpecification"
