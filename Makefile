@@ -66,7 +66,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 typecheck: setup
-	$(BIN)/mypy infra pipelines src
+	$(BIN)/mypy
 
 cfn-lint: synth
 	$(BIN)/cfn-lint cdk.out/*.template.json
