@@ -18,7 +18,7 @@ CDK := node_modules/.bin/cdk
 # Recorded on every version the deployed pipeline registers (its CodeCommit parameter's default).
 CODE_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unrecorded)
 
-.PHONY: help setup check-prereqs synth test lint typecheck cfn-lint moto-suite demo demo-shadow deploy clean bench local
+.PHONY: help setup check-prereqs synth test pytest checks lint typecheck cfn-lint moto-suite demo demo-shadow deploy clean bench local
 
 help:
 	@echo "make demo    set up, then run the whole lifecycle on the embedded AWS"
@@ -71,15 +71,21 @@ typecheck: setup
 cfn-lint: synth
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
-# After pytest, the static checks and moto's suite two jobs at a time, longest first. From a fresh clone mypy
-# is the longest (no cache: it reads aws-cdk-lib's and MLflow's typed sources, 3 minutes on one core here),
-# and moto's suite leaves part of the other core idle (unpacking, pytest's start, its last tests), which lint
-# and cfn-lint take up. Each one's output is kept together where make can (GNU make 4's output-sync; macOS's
-# make 3.81 interleaves it), and make fails if any of them fails.
-OUTPUT_SYNC := $(if $(filter output-sync,$(.FEATURES)),--output-sync=target)
+# pytest on every core (pytest-xdist), and beside it the other checks one after another: mypy, lint, moto's
+# suite (two workers of its own), cfn-lint on a CLI synth. All of it is CPU work on 2 cores; run beside
+# pytest rather than after it, the checks take the time pytest's workers spend waiting (on subprocesses,
+# servers, sleeps) instead of adding their own. Their output is kept in build/checks.log and printed after
+# pytest's; make test fails if either fails, and -k runs every check even after one fails.
 test: setup
+	@mkdir -p build && rm -f build/checks.log
+	@$(MAKE) --no-print-directory -j2 -k pytest checks; status=$$?; \
+	  echo "== the other checks (run beside pytest)"; cat build/checks.log; exit $$status
+
+pytest: setup
 	$(BIN)/pytest
-	$(MAKE) --no-print-directory -j2 $(OUTPUT_SYNC) typecheck moto-suite lint cfn-lint
+
+checks: setup
+	@$(MAKE) --no-print-directory -j1 -k typecheck lint moto-suite cfn-lint > build/checks.log 2>&1
 
 # moto's own SageMaker and EventBridge tests, from the pinned moto's sdist (fetched into build/ once, checked
 # against the sha256 in uv.lock), on plain moto and with the patches: every test that passes on plain moto
