@@ -49,10 +49,10 @@ def followed_in_pyproject(pyproject: Path = REPO / "pyproject.toml") -> list[str
 def reachable(sources: Iterable[Path], site: Path | None = None) -> list[str]:
     """Every aws_cdk module reachable by imports from ``sources`` and from the packages built on aws-cdk-lib."""
     site = site or Path(sysconfig.get_paths()["purelib"])
-    todo = {module for path in _python_files(sources) for module in _aws_cdk_imports(path, "", site)}
+    todo = {module for path in _python_files(sources) for module in _aws_cdk_imports(path, "")}
     for package in _packages_built_on_aws_cdk(site):
         for path in _python_files([site / package]):
-            todo |= _aws_cdk_imports(path, _module_name(path, site), site)
+            todo |= _aws_cdk_imports(path, _module_name(path, site))
     seen: set[str] = set()
     while todo:
         module = todo.pop()
@@ -62,7 +62,7 @@ def reachable(sources: Iterable[Path], site: Path | None = None) -> list[str]:
         seen.add(module)
         parts = module.split(".")
         todo |= {".".join(parts[:end]) for end in range(1, len(parts))}  # importing a.b imports a
-        todo |= _aws_cdk_imports(path, module, site)
+        todo |= _aws_cdk_imports(path, module)
     return sorted(seen)
 
 
@@ -96,7 +96,7 @@ def _module_file(module: str, site: Path) -> Path | None:
     return None  # a name imported from a module (``from aws_cdk import Stack``), not a module
 
 
-def _aws_cdk_imports(path: Path, module: str, site: Path) -> set[str]:
+def _aws_cdk_imports(path: Path, module: str) -> set[str]:
     """The aws_cdk modules (or names that may be modules) ``path`` imports, ``from . import x`` excepted."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()

@@ -55,11 +55,18 @@ def deployment_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def artifacts(deployment_cdk_out: Path) -> dict[str, Artifact]:
+    return train_artifacts(
+        deployment_cdk_out, {"good": None, "nan": "nan-predictions", "slow": "slow-predictions"}
+    )
+
+
+def train_artifacts(cdk_out: Path, faults: dict[str, str | None]) -> dict[str, Artifact]:
+    """One version per name, trained as ``FLOW_FOREST`` with that name's serving fault (None: none)."""
     trained: dict[str, Artifact] = {}
-    with embedded_aws(deployment_cdk_out) as aws:
+    with embedded_aws(cdk_out) as aws:
         sm, s3 = aws.client("sagemaker"), aws.client("s3")
         bucket = aws.output("ArtifactBucketName")
-        for name, fault in (("good", None), ("nan", "nan-predictions"), ("slow", "slow-predictions")):
+        for name, fault in faults.items():
             run = run_local_pipeline(
                 sm,
                 s3,

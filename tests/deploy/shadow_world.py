@@ -17,10 +17,9 @@ import pytest
 
 from modelops.contract import lifecycle as lc
 from modelops.local.embedded import embedded_aws
-from modelops.local.pipeline_runner import run_local_pipeline
 from tests.built_once import built_once
 from tests.deploy.app import synth_to
-from tests.deploy.conftest import FLOW_FOREST, GROUP, PRODUCTION, Artifact, World, _read, world_on
+from tests.deploy.conftest import PRODUCTION, Artifact, World, train_artifacts, world_on
 
 MIN_REQUESTS = 30
 LATENCY_TOLERANCE = 10.0
@@ -42,30 +41,7 @@ def shadow_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def shadow_artifacts(shadow_cdk_out: Path) -> dict[str, Artifact]:
     """A good version and one whose serving code answers plausible but shifted numbers."""
-    trained: dict[str, Artifact] = {}
-    with embedded_aws(shadow_cdk_out) as aws:
-        sm, s3 = aws.client("sagemaker"), aws.client("s3")
-        bucket = aws.output("ArtifactBucketName")
-        for name, fault in (("good", None), ("shifted", "shifted-predictions")):
-            run = run_local_pipeline(
-                sm,
-                s3,
-                group=GROUP,
-                bucket=bucket,
-                threshold=1000.0,
-                hyperparameters=FLOW_FOREST,
-                serving_fault=fault,
-            )
-            container = sm.describe_model_package(ModelPackageName=run.model_package_arn)[
-                "InferenceSpecification"
-            ]["Containers"][0]
-            trained[name] = Artifact(
-                model_tar=_read(s3, run.model_data_url),
-                samples=_read(s3, run.sample_payload_uri),
-                image=container["Image"],
-                environment=dict(container.get("Environment", {})),
-            )
-    return trained
+    return train_artifacts(shadow_cdk_out, {"good": None, "shifted": "shifted-predictions"})
 
 
 @pytest.fixture
