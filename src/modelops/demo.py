@@ -334,7 +334,7 @@ def _threshold() -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from modelops.local.mlflow_server import DEFAULT_PORT
+    from modelops.local.mlflow_server import DEFAULT_PORT, port_taken
 
     parser = argparse.ArgumentParser(prog="python -m modelops.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"), help="synthesized templates")
@@ -348,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not list(args.cdk_out.glob("*.template.json")):
         print(f"modelops demo: no templates in {args.cdk_out}/; run `make synth` first", file=sys.stderr)
         return 2
-    taken = demo_output.port_taken(args.mlflow_port)
+    taken = port_taken(args.mlflow_port)
     if taken:  # before the embedded AWS's start: say it now, not ten seconds later
         print(
             f"modelops demo: cannot start MLflow on 127.0.0.1:{args.mlflow_port}: {taken} (`modelops local "

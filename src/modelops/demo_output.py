@@ -87,15 +87,3 @@ def lambda_logs_to(path: Path) -> Iterator[None]:
             for handler, stream in zip(handlers, previous, strict=False):
                 if isinstance(handler, logging.StreamHandler) and stream is not None:
                     handler.setStream(stream)
-
-
-def port_taken(port: int) -> str | None:
-    """Why 127.0.0.1:``port`` cannot be listened on (the system's reason), or None if it can."""
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as error:
-            return error.strerror or str(error)
-    return None

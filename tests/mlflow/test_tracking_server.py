@@ -17,7 +17,7 @@ import mlflow
 import pytest
 
 from modelops.demo_mlflow import process_count
-from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer
+from modelops.local.mlflow_server import MlflowServerError, MlflowTrackingServer, port_taken
 from modelops.local.server import LocalServer
 from modelops.mlflow_registry import registry_uri
 from tests.mlflow.conftest import BUCKET, GROUP, PIP_REQUIREMENTS, SKOPS_TRUSTED, forget_s3_clients
@@ -164,3 +164,32 @@ def test_a_taken_port_fails_in_one_line_and_starts_nothing() -> None:
             server.start()
     assert str(refused.value).startswith(f"cannot start MLflow on 127.0.0.1:{port}: Address already in use")
     assert "\n" not in str(refused.value) and server.pid is None
+
+
+def _port_left_in_time_wait() -> int:
+    """A port where a server just stopped: it closed its side of a connection first (as a server does when
+    it shuts down), so that connection waits out TIME_WAIT on the port for a minute."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server's side closes first: it is the one left in TIME_WAIT
+        client.recv(1)  # the peer's FIN has arrived
+        client.close()
+    return port
+
+
+def test_a_port_a_server_just_left_is_free_to_start_on() -> None:
+    # `make demo` twice in a row: the first demo's MLflow leaves its port in TIME_WAIT, which refuses a
+    # plain bind (the precondition, so this test fails if the probe goes back to one) but not the server's.
+    port = _port_left_in_time_wait()
+    with socket.socket() as plain, pytest.raises(OSError, match="Address already in use"):
+        plain.bind(("127.0.0.1", port))
+    assert port_taken(port) is None
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        assert port_taken(int(listening.getsockname()[1])) == "Address already in use"

@@ -39,6 +39,22 @@ READER_ROLE_OUTPUT: Final = "MlflowRegistryReaderRoleArn"  # the registry stack'
 READER_SESSION: Final = "mlflow-tracking-server"  # what CloudTrail and refusals name the server's calls by
 
 
+def port_taken(port: int) -> str | None:
+    """Why a server cannot listen on 127.0.0.1:``port`` (the system's reason), or None if it can.
+
+    Probed as the server binds (uvicorn sets SO_REUSEADDR on its listening socket), so only a socket that
+    is listening there counts: the TIME_WAIT connections a server that just stopped leaves for a minute
+    (``make demo`` run twice in a row) would refuse a plain bind, but not the server's.
+    """
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
 class MlflowServerError(RuntimeError):
     """The tracking server could not start (port taken, mlflow missing, not healthy in time)."""
 
@@ -116,14 +132,12 @@ class MlflowTrackingServer:
 
     def _check_port(self) -> None:
         # Checked before starting: the health check would otherwise find whatever already answers there.
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", self.port))
-            except OSError as error:
-                raise MlflowServerError(
-                    f"cannot start MLflow on 127.0.0.1:{self.port}: {error.strerror} (another MLflow server? "
-                    "pass --mlflow-port, or --no-mlflow)"
-                ) from None
+        taken = port_taken(self.port)
+        if taken:
+            raise MlflowServerError(
+                f"cannot start MLflow on 127.0.0.1:{self.port}: {taken} (another MLflow server? "
+                "pass --mlflow-port, or --no-mlflow)"
+            )
 
     def _wait_healthy(self) -> None:
         assert self._process is not None and self._state is not None
