@@ -43,8 +43,7 @@ def _registry_options(function: F) -> F:
 
 
 def _registry(group: str, region: str | None, *references: str | None) -> ModelRegistry:
-    import boto3
-
+    from modelops.deploy.clients import session as aws_session
     from modelops.registry import ModelRegistry, parse_reference
 
     # A models:/<name>/... or ARN reference names its model; use it unless --group said otherwise.
@@ -53,7 +52,7 @@ def _registry(group: str, region: str | None, *references: str | None) -> ModelR
         named = {parse_reference(r).group for r in references if r is not None} - {None}
         if len(named) == 1:
             group = next(iter(named)) or group
-    session = boto3.session.Session(region_name=region)
+    session = aws_session(region)
     return ModelRegistry(session.client("sagemaker"), group, logs_client=session.client("logs"))
 
 
@@ -303,13 +302,12 @@ def rollback(reason: str, to: str | None, group: str, region: str | None, as_jso
 @handled
 def redrive(project: str, dry_run: bool, region: str | None, as_json: bool) -> None:
     """Give the events in the deployer's dead-letter queues to their handlers again."""
-    import boto3
-
     from modelops import cli_format
+    from modelops.deploy.clients import session as aws_session
     from modelops.redrive import RedriveError, deployment_stack_name
     from modelops.redrive import redrive as run
 
-    session = boto3.session.Session(region_name=region)
+    session = aws_session(region)
     try:
         results = run(
             session.client("cloudformation"),
@@ -395,9 +393,9 @@ def _env_project() -> str:
 
 
 def _sagemaker(region: str | None) -> Any:
-    import boto3
+    from modelops.deploy.clients import session as aws_session
 
-    return boto3.session.Session(region_name=region).client("sagemaker")
+    return aws_session(region).client("sagemaker")
 
 
 main.add_command(cli_shadow.shadow)

@@ -28,9 +28,9 @@ def parse_time(value: str, option: str) -> datetime:
 
 
 def _logs(region: str | None) -> Any:
-    import boto3
+    from modelops.deploy.clients import session as aws_session
 
-    return boto3.session.Session(region_name=region).client("logs")
+    return aws_session(region).client("logs")
 
 
 def status_at(group: str, project: str, region: str | None, moment: datetime) -> list[Served]:

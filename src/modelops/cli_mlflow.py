@@ -53,12 +53,11 @@ def registered_run(
         tracking_uri=run["tracking_uri"], group=group, bucket=run["bucket"], **chosen_by
     )
     if as_json:
-        import boto3
-
         from modelops import cli_format
+        from modelops.deploy.clients import session as aws_session
         from modelops.registry import ModelRegistry
 
-        client = boto3.session.Session(region_name=region).client("sagemaker")
+        client = aws_session(region).client("sagemaker")
         click.echo(
             cli_format.as_json(ModelRegistry(client, group).get_version(int(created.version)).to_dict())
         )

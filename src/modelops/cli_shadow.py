@@ -52,11 +52,10 @@ def _settings(stage: str, cdk_json: Path) -> DeploySettings:
 
 
 def _clients(region: str | None) -> Any:
-    import boto3
-
     from modelops.deploy.clients import Clients
+    from modelops.deploy.clients import session as aws_session
 
-    session = boto3.session.Session(region_name=region)
+    session = aws_session(region)
     return Clients(
         sagemaker=session.client("sagemaker"),
         runtime=None,

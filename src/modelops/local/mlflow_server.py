@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -94,7 +94,10 @@ class MlflowTrackingServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def start(self) -> None:
+    def start(self, meanwhile: Callable[[], object] | None = None) -> None:
+        """Start the server and return once it answers its health check. ``meanwhile`` runs in this process
+        after the server's process starts and before its health is awaited: work the caller has to do anyway
+        (the server spends its first seconds importing MLflow, on another core), done in that wait."""
         self._check_port()
         self._state = Path(tempfile.mkdtemp(prefix="modelops-mlflow-"))
         read_only = f"{self.registry_uri}{'&' if '?' in self.registry_uri else '?'}read_only=true"
@@ -125,8 +128,10 @@ class MlflowTrackingServer:
             start_new_session=True,
         )
         try:
+            if meanwhile is not None:
+                meanwhile()
             self._wait_healthy()
-        except BaseException:  # an interrupt while it starts must not leave it running
+        except BaseException:  # an interrupt or a failure while it starts must not leave it running
             self.stop()
             raise
 
