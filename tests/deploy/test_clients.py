@@ -25,9 +25,7 @@ def test_sessions_read_the_credentials_of_their_moment_and_share_the_parsed_mode
     second = session("eu-west-1").client("sagemaker")
     assert (_keys(first), first.meta.region_name) == ("AKIAFIRSTCALLER00000", "us-east-1")
     assert (_keys(second), second.meta.region_name) == ("AKIASECONDCALLER0000", "eu-west-1")
-    assert (
-        session()._session.get_component("data_loader") is session()._session.get_component("data_loader")
-    )
+    assert session()._session.get_component("data_loader") is session()._session.get_component("data_loader")
 
 
 def test_the_mlflow_store_makes_each_call_s_client_with_the_caller_s_credentials_of_that_moment(
